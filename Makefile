@@ -1,0 +1,22 @@
+# Entry points. Every target sets up what is missing first (tools/setup.sh).
+#   make run   [PORT=8069] [DB=crisis] [UPDATE=1]   serve Odoo with the addon
+#   make test  [TEST_DB=crisis_test]                lint + every test
+#   make lint | make setup | make pot | make clean
+PORT ?= 8069
+DB ?= crisis
+TEST_DB ?= crisis_test
+export PORT DB TEST_DB UPDATE
+
+.PHONY: run test lint setup pot clean
+run:
+	@bash tools/run.sh
+test:
+	@bash tools/test.sh
+lint: setup
+	@bash tools/lint.sh
+setup:
+	@bash tools/setup.sh
+pot:
+	@bash tools/i18n.sh
+clean:
+	@bash tools/clean.sh

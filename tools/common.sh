@@ -1,0 +1,24 @@
+# Shared settings of the project's scripts. Sourced, never run.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ADDON=crisis_management
+
+# Odoo 18.0 source: $ODOO_SRC, else this fixed default location.
+ODOO_SRC_DEFAULT=/opt/odoo-18.0
+ODOO_SRC=${ODOO_SRC:-$ODOO_SRC_DEFAULT}
+ODOO_GIT_URL=${ODOO_GIT_URL:-https://github.com/odoo/odoo.git}
+ODOO_BRANCH=18.0
+
+# Everything generated lives in ignored folders of the repository.
+VENV=${VENV:-$ROOT/.venv}
+STATE=$ROOT/.state
+LOGS=$STATE/logs
+ODOO_CONF=$STATE/odoo.conf
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+as_root() { [ "$(id -u)" = 0 ]; }

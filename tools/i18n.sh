@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# make pot: exports crisis_management.pot from a fresh install of the addon and
+# merges it into every .po file of the addon (msgmerge keeps the translations).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+I18N_DB=${I18N_DB:-crisis_i18n}
+
+"$ROOT/tools/setup.sh"
+source "$ROOT/tools/pg.sh"
+trap pg_stop EXIT
+pg_start
+write_odoo_conf
+
+command -v msgmerge >/dev/null 2>&1 || die "msgmerge is missing (apt-get install gettext)"
+db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$I18N_DB\" WITH (FORCE)"
+rm -rf "$STATE/data/filestore/$I18N_DB"
+pot=$ROOT/$ADDON/i18n/$ADDON.pot
+"$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$I18N_DB" -i "$ADDON" \
+    --without-demo=all --stop-after-init --logfile="$LOGS/i18n.log" \
+    || die "installing $ADDON failed (see $LOGS/i18n.log)"
+"$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$I18N_DB" --modules="$ADDON" \
+    --i18n-export="$pot" --stop-after-init --logfile="$LOGS/i18n.log" \
+    || die "exporting $pot failed (see $LOGS/i18n.log)"
+for po in "$ROOT/$ADDON"/i18n/*.po; do
+    [ -e "$po" ] || continue
+    msgmerge --quiet --no-fuzzy-matching --update --backup=none "$po" "$pot"
+done
+db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$I18N_DB\" WITH (FORCE)"
+say "updated $pot and $(ls "$ROOT/$ADDON"/i18n/*.po 2>/dev/null | wc -l) .po file(s); untranslated:"
+for po in "$ROOT/$ADDON"/i18n/*.po; do
+    [ -e "$po" ] || continue
+    printf '  %s: ' "$(basename "$po")"
+    msgfmt --statistics -o /dev/null "$po" 2>&1
+done

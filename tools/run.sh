@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make run: serves Odoo with the addon and its demo data installed, in the
+# foreground until Ctrl-C. PORT and DB choose the HTTP port and the database;
+# UPDATE=1 upgrades the addon first.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+PORT=${PORT:-8069}
+DB=${DB:-crisis}
+
+"$ROOT/tools/setup.sh"
+source "$ROOT/tools/pg.sh"
+trap pg_stop EXIT
+pg_start
+write_odoo_conf
+
+odoo=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DB")
+state=$(db_psql -d "$DB" -c "SELECT state FROM ir_module_module WHERE name = '$ADDON'" 2>/dev/null || true)
+if [ "$state" != installed ]; then
+    say "installing $ADDON with demo data into database $DB (log: $LOGS/run-install.log)"
+    "${odoo[@]}" -i "$ADDON" --stop-after-init --logfile="$LOGS/run-install.log" \
+        || die "installing $ADDON failed (see $LOGS/run-install.log)"
+elif [ "${UPDATE:-0}" = 1 ]; then
+    say "updating $ADDON in database $DB (log: $LOGS/run-install.log)"
+    "${odoo[@]}" -u "$ADDON" --stop-after-init --logfile="$LOGS/run-install.log" \
+        || die "updating $ADDON failed (see $LOGS/run-install.log)"
+fi
+say "Odoo serves database $DB on http://localhost:$PORT (login admin / admin); Ctrl-C stops it"
+"${odoo[@]}" --db-filter="^$DB\$" --http-port="$PORT" --gevent-port=$((PORT + 3)) || true

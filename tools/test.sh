@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make test: lint, then install the addon into a fresh database and run every
+# test (browser tours included) with pytest-odoo. Non-zero on any failure;
+# the last line printed is pytest's summary.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+TEST_DB=${TEST_DB:-crisis_test}
+
+"$ROOT/tools/setup.sh"
+"$ROOT/tools/lint.sh"
+
+source "$ROOT/tools/pg.sh"
+trap pg_stop EXIT
+pg_start
+write_odoo_conf
+
+say "installing $ADDON into a fresh database $TEST_DB (log: $LOGS/test-install.log)"
+db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$TEST_DB\" WITH (FORCE)"
+rm -rf "$STATE/data/filestore/$TEST_DB"
+"$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$TEST_DB" -i "$ADDON" \
+    --stop-after-init --log-level=info --logfile="$LOGS/test-install.log" \
+    || die "installing $ADDON failed (see $LOGS/test-install.log)"
+"$VENV/bin/python" "$ROOT/tools/checklog.py" "$LOGS/test-install.log" \
+    || die "installing $ADDON logged warnings or errors"
+
+say "running the tests"
+cd "$ROOT"
+PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m pytest \
+    -p checklog --odoo-config="$ODOO_CONF" --odoo-database="$TEST_DB" --odoo-http \
+    --odoo-log-level=warn -p no:cacheprovider "$@" "$ADDON/tests"
