@@ -1,13 +1,13 @@
 # Entry points. Every target sets up what is missing first (tools/setup.sh).
 #   make run   [PORT=8069] [DB=crisis] [UPDATE=1]   serve Odoo with the addon
 #   make test  [TEST_DB=crisis_test]                lint + every test
-#   make lint | make setup | make pot | make clean
+#   make lint | make setup | make pot | make readme | make clean
 PORT ?= 8069
 DB ?= crisis
 TEST_DB ?= crisis_test
 export PORT DB TEST_DB UPDATE
 
-.PHONY: run test lint setup pot clean
+.PHONY: run test lint setup pot readme clean
 run:
 	@bash tools/run.sh
 test:
@@ -18,5 +18,7 @@ setup:
 	@bash tools/setup.sh
 pot:
 	@bash tools/i18n.sh
+readme:
+	@python3 tools/gen_readme.py
 clean:
 	@bash tools/clean.sh

@@ -4,15 +4,13 @@ Two uses:
 
 * ``python tools/checklog.py LOGFILE``: scans an Odoo log file (the install
   of the addon) and exits 1, listing the offending lines, if there are any.
-* ``pytest -p checklog``: a pytest plugin that fails every test during which
-  such a record was logged (records a test expects, caught with
-  ``assertLogs``, do not count).
+* ``pytest -p pytest_checklog``: fails every test during which such a
+  record was logged (see ``pytest_checklog.py``).
 
 ``IGNORED`` lists the few messages of Odoo itself that are not the addon's
 doing; keep it short and explain each entry.
 """
 
-import logging
 import re
 import sys
 
@@ -52,51 +50,6 @@ def main(path):
         return 1
     return 0
 
-
-# pytest plugin -------------------------------------------------------------
-
-
-class _Collector(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        if not is_ignored(record.name, record.getMessage()):
-            self.records.append(record)
-
-
-_collector = _Collector()
-
-
-def pytest_sessionstart(session):
-    logging.getLogger().addHandler(_collector)
-
-
-def pytest_sessionfinish(session, exitstatus):
-    logging.getLogger().removeHandler(_collector)
-
-
-def _pytest_hooks():
-    import pytest
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(item):
-        _collector.records.clear()
-        result = yield
-        if _collector.records:
-            lines = "\n".join(
-                f"  {r.levelname} {r.name}: {r.getMessage()}" for r in _collector.records
-            )
-            _collector.records.clear()
-            raise AssertionError(f"warnings or errors were logged during the test:\n{lines}")
-        return result
-
-    return pytest_runtest_call
-
-
-if "pytest" in sys.modules:
-    pytest_runtest_call = _pytest_hooks()
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1]))

@@ -24,6 +24,8 @@ for po in "$ROOT/$ADDON"/i18n/*.po; do
     [ -e "$po" ] || continue
     msgmerge --quiet --no-fuzzy-matching --update --backup=none "$po" "$pot"
 done
+# the layout OCA's po-pretty-format check (make lint) expects
+"$VENV/bin/oca-checks-po" --fix --no-verbose "$pot" "$ROOT/$ADDON"/i18n/*.po >/dev/null || true
 db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$I18N_DB\" WITH (FORCE)"
 say "updated $pot and $(ls "$ROOT/$ADDON"/i18n/*.po 2>/dev/null | wc -l) .po file(s); untranslated:"
 for po in "$ROOT/$ADDON"/i18n/*.po; do

@@ -75,8 +75,8 @@ pg_start() {
     [ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 is not installed in $PG_BIN"
     pg_init
     if ! pg_as_owner "$PG_BIN/pg_ctl" status -D "$PGDATA_DIR" >/dev/null 2>&1; then
-        pg_as_owner "$PG_BIN/pg_ctl" start -w -t 60 -D "$PGDATA_DIR" -l "$LOGS/postgresql.log" \
-            >/dev/null || die "PostgreSQL did not start (see $LOGS/postgresql.log)"
+        pg_as_owner "$PG_BIN/pg_ctl" start -w -t 60 -D "$PGDATA_DIR" -l "$PGDATA_DIR/server.log" \
+            >/dev/null || die "PostgreSQL did not start (see $PGDATA_DIR/server.log)"
         PG_STARTED_HERE=1
     fi
     pg_superuser_psql -c "DO \$\$BEGIN
@@ -95,14 +95,14 @@ pg_stop() {
 
 # psql as the Odoo role.
 db_psql() {
-    PGPASSWORD=$db_password "$PG_BIN/psql" -X -q -At -h "$db_host" -p "$db_port" -U "$db_user" "$@"
+    PGOPTIONS='-c client_min_messages=warning' PGPASSWORD=$db_password "$PG_BIN/psql" -X -q -At -h "$db_host" -p "$db_port" -U "$db_user" "$@"
 }
 
 write_odoo_conf() {
     mkdir -p "$STATE/data"
     cat >"$ODOO_CONF" <<CONF
 [options]
-addons_path = $ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT
+addons_path = $ODOO_SRC/addons,$ODOO_SRC/odoo/addons
 data_dir = $STATE/data
 db_host = $db_host
 db_port = $db_port

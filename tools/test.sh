@@ -25,5 +25,5 @@ rm -rf "$STATE/data/filestore/$TEST_DB"
 say "running the tests"
 cd "$ROOT"
 PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m pytest \
-    -p checklog --odoo-config="$ODOO_CONF" --odoo-database="$TEST_DB" --odoo-http \
+    -p pytest_checklog --odoo-config="$ODOO_CONF" --odoo-database="$TEST_DB" --odoo-http \
     --odoo-log-level=warn -p no:cacheprovider "$@" "$ADDON/tests"

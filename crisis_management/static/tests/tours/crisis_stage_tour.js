@@ -1,15 +1,12 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 registry.category("web_tour.tours").add("crisis_management_stage_tour", {
     url: "/odoo",
     steps: () => [
-        {
-            content: "Open the Crisis app",
-            trigger: '.o_app[data-menu-xmlid="crisis_management.crisis_menu_root"]',
-            run: "click",
-        },
+        ...stepUtils.goToAppSteps("crisis_management.crisis_menu_root", "Open the Crisis app"),
         {
             content: "The default stages are listed",
             trigger: '.o_list_renderer .o_data_row td[name="name"]:contains("Monitoring")',

@@ -1,0 +1,52 @@
+"""pytest plugin: a test fails when it logs a WARNING, ERROR or CRITICAL record.
+
+Odoo's own test runner does the same for errors. Records a test expects, caught
+with ``assertLogs``, do not reach this handler. ``checklog.IGNORED`` applies.
+"""
+
+import logging
+
+import pytest
+from checklog import is_ignored
+
+
+class _Collector(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        if not is_ignored(record.name, record.getMessage()):
+            self.records.append(record)
+
+
+_collector = _Collector()
+
+
+def _not_the_import_warning(record):
+    # pytest-odoo imports odoo.tests before it turns Odoo's test mode on (it
+    # must: test mode at registry load would run every addon's tests), so Odoo
+    # logs that its test framework is imported outside test mode. It is.
+    return not record.getMessage().startswith("Importing test framework, avoid importing")
+
+
+logging.getLogger("odoo.tests.common").addFilter(_not_the_import_warning)
+
+
+def pytest_sessionstart(session):
+    logging.getLogger().addHandler(_collector)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    logging.getLogger().removeHandler(_collector)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    _collector.records.clear()
+    result = yield
+    records, _collector.records = _collector.records, []
+    if records:
+        lines = "\n".join(f"  {r.levelname} {r.name}: {r.getMessage()}" for r in records)
+        raise AssertionError(f"warnings or errors were logged during the test:\n{lines}")
+    return result
