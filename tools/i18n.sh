@@ -6,7 +6,7 @@ I18N_DB=${I18N_DB:-crisis_i18n}
 
 "$ROOT/tools/setup.sh"
 source "$ROOT/tools/pg.sh"
-trap pg_stop EXIT
+pg_stop_on_exit
 pg_start
 write_odoo_conf
 

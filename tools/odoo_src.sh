@@ -16,9 +16,9 @@ ensure_odoo_src() {
     say "no Odoo source at $ODOO_SRC: cloning branch $ODOO_BRANCH of $ODOO_GIT_URL"
     # Clone beside the target and move it in place only when complete, so a
     # failed or interrupted clone leaves nothing behind.
-    local parent partial log
+    local parent partial log made_parent=""
     parent=$(dirname "$ODOO_SRC")
-    mkdir -p "$parent" 2>/dev/null || true
+    [ -d "$parent" ] || { mkdir -p "$parent" 2>/dev/null && made_parent=$parent; }
     partial="$ODOO_SRC.partial.$$"
     log=$(mktemp)
     if GIT_TERMINAL_PROMPT=0 git clone --quiet --depth 1 --branch "$ODOO_BRANCH" "$ODOO_GIT_URL" "$partial" >"$log" 2>&1 \
@@ -30,5 +30,6 @@ ensure_odoo_src() {
         fi
     fi
     rm -rf "$partial" "$log"
+    [ -z "$made_parent" ] || rmdir "$made_parent" 2>/dev/null || true
     die "no Odoo 18.0 source at $ODOO_SRC and cloning it failed: set ODOO_SRC to the path of an Odoo 18.0 source tree"
 }

@@ -93,6 +93,13 @@ pg_stop() {
     fi
 }
 
+# Stops the cluster when the calling script ends, Ctrl-C and kill included.
+pg_stop_on_exit() {
+    trap pg_stop EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
 # psql as the Odoo role.
 db_psql() {
     PGOPTIONS='-c client_min_messages=warning' PGPASSWORD=$db_password "$PG_BIN/psql" -X -q -At -h "$db_host" -p "$db_port" -U "$db_user" "$@"

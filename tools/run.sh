@@ -8,7 +8,7 @@ DB=${DB:-crisis}
 
 "$ROOT/tools/setup.sh"
 source "$ROOT/tools/pg.sh"
-trap pg_stop EXIT
+pg_stop_on_exit
 pg_start
 write_odoo_conf
 

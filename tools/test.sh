@@ -9,7 +9,7 @@ TEST_DB=${TEST_DB:-crisis_test}
 "$ROOT/tools/lint.sh"
 
 source "$ROOT/tools/pg.sh"
-trap pg_stop EXIT
+pg_stop_on_exit
 pg_start
 write_odoo_conf
 
