@@ -11,9 +11,21 @@
     "data": [
         "security/crisis_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
         "data/crisis_stage_data.xml",
+        "data/crisis_type_data.xml",
         "views/crisis_stage_views.xml",
+        "views/crisis_type_views.xml",
+        "views/crisis_team_views.xml",
+        "views/crisis_impact_views.xml",
+        "views/crisis_crisis_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizard/crisis_impact_wizard_views.xml",
         "views/crisis_menus.xml",
+    ],
+    "demo": [
+        "demo/crisis_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -1,0 +1,401 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import is_html_empty
+
+from .crisis_type import SEVERITIES
+
+SLA_STATUSES = [
+    ("on_track", "On Track"),
+    ("at_risk", "At Risk"),
+    ("breached", "Breached"),
+    ("met", "Met"),
+]
+# The last quarter of the time before the deadline counts as "at risk".
+SLA_RISK_SHARE = 0.25
+
+
+class CrisisCrisis(models.Model):
+    _name = "crisis.crisis"
+    _description = "Crisis"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_declared desc, id desc"
+    _rec_names_search = ["name", "reference"]
+    _check_company_auto = True
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+
+    def _default_stage_id(self):
+        return self.env["crisis.stage"].search([], limit=1)
+
+    reference = fields.Char(
+        required=True,
+        readonly=True,
+        copy=False,
+        index="trigram",
+        default=lambda self: self.env._("New"),
+    )
+    name = fields.Char(string="Title", required=True, tracking=True, index="trigram")
+    active = fields.Boolean(default=True)
+    type_id = fields.Many2one("crisis.type", string="Type", tracking=True, index=True)
+    severity = fields.Selection(
+        SEVERITIES,
+        required=True,
+        default="medium",
+        tracking=True,
+        compute="_compute_severity",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    stage_id = fields.Many2one(
+        "crisis.stage",
+        string="Stage",
+        required=True,
+        tracking=True,
+        index=True,
+        copy=False,
+        ondelete="restrict",
+        default=_default_stage_id,
+        group_expand="_read_group_expand_full",
+    )
+    is_resolved = fields.Boolean(related="stage_id.is_resolved", string="Resolved")
+    is_closed = fields.Boolean(related="stage_id.is_closed", string="Closed")
+    user_id = fields.Many2one(
+        "res.users",
+        string="Crisis Lead",
+        tracking=True,
+        index=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+        default=lambda self: self.env.user,
+    )
+    team_id = fields.Many2one(
+        "crisis.team", string="Response Team", tracking=True, check_company=True
+    )
+    team_member_ids = fields.One2many(related="team_id.member_ids", string="Team Members")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    tag_ids = fields.Many2many("crisis.tag", string="Tags")
+    color = fields.Integer()
+    is_drill = fields.Boolean(
+        string="Drill",
+        tracking=True,
+        help="A rehearsal: it behaves like a real crisis but is marked as a drill.",
+    )
+
+    date_detected = fields.Datetime(
+        string="Detected On", help="When the problem was first noticed."
+    )
+    date_declared = fields.Datetime(
+        string="Declared On", required=True, default=fields.Datetime.now, tracking=True, copy=False
+    )
+    date_acknowledged = fields.Datetime(
+        string="Acknowledged On", tracking=True, copy=False, readonly=True
+    )
+    date_resolved = fields.Datetime(
+        string="Resolved On",
+        compute="_compute_date_resolved",
+        store=True,
+        copy=False,
+        tracking=True,
+    )
+    date_closed = fields.Datetime(
+        string="Closed On",
+        compute="_compute_date_closed",
+        store=True,
+        copy=False,
+        tracking=True,
+    )
+
+    description = fields.Html(help="What happened, as far as it is known.")
+    scope = fields.Html(help="Affected products, services and regions.")
+    root_cause = fields.Html(help="Required to close the crisis.")
+
+    # SLA: first response (acknowledgement) before a deadline set by severity
+    sla_deadline = fields.Datetime(
+        string="Acknowledge Before",
+        compute="_compute_sla_dates",
+        store=True,
+        help="First-response deadline: declaration date plus the response time "
+        "of the crisis severity (Settings).",
+    )
+    sla_risk_date = fields.Datetime(
+        compute="_compute_sla_dates",
+        store=True,
+        help="From this date on, an unacknowledged crisis is at risk of breaching its SLA.",
+    )
+    sla_result = fields.Selection(
+        [("met", "Met"), ("breached", "Breached")],
+        compute="_compute_sla_result",
+        store=True,
+        help="Whether the acknowledgement came before the deadline.",
+    )
+    sla_status = fields.Selection(
+        SLA_STATUSES,
+        string="SLA",
+        compute="_compute_sla_status",
+        search="_search_sla_status",
+    )
+
+    # affected customers
+    impact_ids = fields.One2many("crisis.impact", "crisis_id", string="Affected Customers")
+    affected_count = fields.Integer(
+        string="Affected", compute="_compute_impact_stats", store=True, aggregator="sum"
+    )
+    contacted_count = fields.Integer(
+        string="Contacted", compute="_compute_impact_stats", store=True, aggregator="sum"
+    )
+    priority_count = fields.Integer(
+        string="Priority Customers", compute="_compute_impact_stats", store=True, aggregator="sum"
+    )
+    contacted_rate = fields.Float(
+        string="Contacted (%)",
+        compute="_compute_impact_stats",
+        store=True,
+        aggregator="avg",
+        help="Share of the affected customers contacted at least once.",
+    )
+
+    _sql_constraints = [
+        (
+            "reference_company_uniq",
+            "unique (reference, company_id)",
+            "A crisis with this reference already exists in this company.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("type_id")
+    def _compute_severity(self):
+        for crisis in self:
+            if crisis.type_id:
+                crisis.severity = crisis.type_id.default_severity
+            elif not crisis.severity:
+                crisis.severity = "medium"
+
+    @api.depends("stage_id")
+    def _compute_date_resolved(self):
+        now = fields.Datetime.now()
+        for crisis in self:
+            if not crisis.stage_id.is_resolved:
+                crisis.date_resolved = False
+            elif not crisis.date_resolved:
+                crisis.date_resolved = now
+
+    @api.depends("stage_id")
+    def _compute_date_closed(self):
+        now = fields.Datetime.now()
+        for crisis in self:
+            if not crisis.stage_id.is_closed:
+                crisis.date_closed = False
+            elif not crisis.date_closed:
+                crisis.date_closed = now
+
+    @api.depends("date_declared", "severity", "company_id")
+    def _compute_sla_dates(self):
+        for crisis in self:
+            if not crisis.date_declared:
+                crisis.sla_deadline = crisis.sla_risk_date = False
+                continue
+            hours = crisis.company_id._crisis_sla_hours(crisis.severity)
+            crisis.sla_deadline = crisis.date_declared + timedelta(hours=hours)
+            crisis.sla_risk_date = crisis.date_declared + timedelta(
+                hours=hours * (1 - SLA_RISK_SHARE)
+            )
+
+    @api.depends("date_acknowledged", "sla_deadline")
+    def _compute_sla_result(self):
+        for crisis in self:
+            if crisis.date_acknowledged and crisis.sla_deadline:
+                met = crisis.date_acknowledged <= crisis.sla_deadline
+                crisis.sla_result = "met" if met else "breached"
+            else:
+                crisis.sla_result = False
+
+    @api.depends("sla_result", "sla_deadline", "sla_risk_date")
+    def _compute_sla_status(self):
+        now = fields.Datetime.now()
+        for crisis in self:
+            if crisis.sla_result or not crisis.sla_deadline:
+                crisis.sla_status = crisis.sla_result
+            elif now > crisis.sla_deadline:
+                crisis.sla_status = "breached"
+            elif now >= crisis.sla_risk_date:
+                crisis.sla_status = "at_risk"
+            else:
+                crisis.sla_status = "on_track"
+
+    def _search_sla_status(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(self.env._("Unsupported search on the SLA status."))
+        statuses = [value] if isinstance(value, str) else list(value or [])
+        now = fields.Datetime.now()
+        waiting = [("date_acknowledged", "=", False)]
+        domains = {
+            "on_track": [*waiting, ("sla_risk_date", ">", now)],
+            "at_risk": [*waiting, ("sla_risk_date", "<=", now), ("sla_deadline", ">=", now)],
+            "breached": expression.OR(
+                [[("sla_result", "=", "breached")], [*waiting, ("sla_deadline", "<", now)]]
+            ),
+            "met": [("sla_result", "=", "met")],
+        }
+        domain = expression.OR(
+            [domains[s] for s in statuses if s in domains] or [expression.FALSE_DOMAIN]
+        )
+        if operator in ("!=", "not in"):
+            return ["!", *domain]
+        return domain
+
+    @api.depends("impact_ids.contact_status", "impact_ids.is_priority")
+    def _compute_impact_stats(self):
+        # sudo: counting lines is not reading them, and a stored total must not
+        # depend on who triggered its recomputation
+        groups = (
+            self.env["crisis.impact"]
+            .sudo()
+            ._read_group(
+                [("crisis_id", "in", self.ids)],
+                ["crisis_id", "contact_status", "is_priority"],
+                ["__count"],
+            )
+        )
+        stats = {crisis.id: [0, 0, 0] for crisis in self}
+        for crisis, status, is_priority, count in groups:
+            total = stats[crisis.id]
+            total[0] += count
+            if status != "to_contact":
+                total[1] += count
+            if is_priority:
+                total[2] += count
+        for crisis in self:
+            affected, contacted, priority = stats.get(crisis.id, (0, 0, 0))
+            crisis.affected_count = affected
+            crisis.contacted_count = contacted
+            crisis.priority_count = priority
+            crisis.contacted_rate = 100.0 * contacted / affected if affected else 0.0
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+
+    @api.constrains("stage_id", "root_cause")
+    def _check_root_cause_to_close(self):
+        for crisis in self:
+            if crisis.stage_id.is_closed and is_html_empty(crisis.root_cause):
+                raise ValidationError(
+                    self.env._(
+                        "Crisis %(reference)s cannot be closed without a root cause: "
+                        "describe it in the Analysis tab first.",
+                        reference=crisis.reference,
+                    )
+                )
+
+    @api.constrains(
+        "date_detected", "date_declared", "date_acknowledged", "date_resolved", "date_closed"
+    )
+    def _check_dates(self):
+        for crisis in self:
+            declared = crisis.date_declared
+            if crisis.date_detected and crisis.date_detected > declared:
+                raise ValidationError(
+                    self.env._(
+                        "Crisis %(reference)s cannot be detected after it was declared.",
+                        reference=crisis.reference,
+                    )
+                )
+            later = [
+                (
+                    crisis.date_acknowledged,
+                    self.env._(
+                        "Crisis %(reference)s cannot be acknowledged before it was declared.",
+                        reference=crisis.reference,
+                    ),
+                ),
+                (
+                    crisis.date_resolved,
+                    self.env._(
+                        "Crisis %(reference)s cannot be resolved before it was declared.",
+                        reference=crisis.reference,
+                    ),
+                ),
+                (
+                    crisis.date_closed,
+                    self.env._(
+                        "Crisis %(reference)s cannot be closed before it was declared.",
+                        reference=crisis.reference,
+                    ),
+                ),
+            ]
+            for date, message in later:
+                if date and date < declared:
+                    raise ValidationError(message)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("reference") or vals["reference"] == self.env._("New"):
+                company = (
+                    self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                )
+                declared = vals.get("date_declared") or fields.Datetime.now()
+                vals["reference"] = company._crisis_sequence().next_by_id(
+                    sequence_date=fields.Datetime.to_datetime(declared)
+                )
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_customers(self):
+        if self.env.user.has_group("crisis_management.group_crisis_manager"):
+            return
+        with_customers = self.filtered("affected_count")
+        if with_customers:
+            raise UserError(
+                self.env._(
+                    "Crisis %(reference)s has affected customers: archive it instead of "
+                    "deleting it, or ask a Crisis Manager.",
+                    reference=with_customers[0].reference,
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_acknowledge(self):
+        """First response: the crisis team has taken the crisis in hand."""
+        to_acknowledge = self.filtered(lambda c: not c.date_acknowledged)
+        if not to_acknowledge:
+            raise UserError(self.env._("This crisis is already acknowledged."))
+        to_acknowledge.date_acknowledged = fields.Datetime.now()
+        return True
+
+    def action_view_impacts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crisis_management.crisis_impact_action"
+        )
+        action["domain"] = [("crisis_id", "=", self.id)]
+        action["context"] = {"default_crisis_id": self.id}
+        action["display_name"] = self.env._("Affected Customers of %s", self.reference)
+        return action
+
+    def action_add_customers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crisis_management.crisis_impact_wizard_action"
+        )
+        action["context"] = {"default_crisis_id": self.id}
+        return action

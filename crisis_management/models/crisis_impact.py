@@ -1,0 +1,104 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .crisis_type import SEVERITIES
+
+CONTACT_STATUSES = [
+    ("to_contact", "To Contact"),
+    ("notified", "Notified"),
+    ("in_discussion", "In Discussion"),
+    ("resolved", "Resolved"),
+    ("lost", "Lost"),
+]
+
+
+class CrisisImpact(models.Model):
+    _name = "crisis.impact"
+    _description = "Affected Customer"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "is_priority desc, impact_level_rank desc, id"
+    _rec_name = "partner_id"
+    _check_company_auto = True
+
+    crisis_id = fields.Many2one(
+        "crisis.crisis",
+        string="Crisis",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        related="crisis_id.company_id", store=True, index=True, precompute=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+        tracking=True,
+    )
+    partner_email = fields.Char(related="partner_id.email", string="Email")
+    partner_phone = fields.Char(related="partner_id.phone", string="Phone")
+    impact_level = fields.Selection(
+        SEVERITIES, string="Impact", required=True, default="medium", tracking=True
+    )
+    impact_level_rank = fields.Integer(
+        compute="_compute_impact_level_rank", store=True, precompute=True
+    )
+    is_priority = fields.Boolean(string="Priority", tracking=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Agent",
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+    )
+    contact_status = fields.Selection(
+        CONTACT_STATUSES, required=True, default="to_contact", index=True, tracking=True
+    )
+    date_last_contact = fields.Datetime(string="Last Contact", tracking=True)
+    date_next_followup = fields.Date(string="Next Follow-up", tracking=True)
+    feedback = fields.Text(help="What the customer told us.")
+    churn_risk = fields.Boolean(
+        tracking=True, help="The customer may leave us: follow up with special care."
+    )
+    crisis_stage_id = fields.Many2one(related="crisis_id.stage_id", string="Crisis Stage")
+    is_drill = fields.Boolean(related="crisis_id.is_drill")
+    color = fields.Integer()
+
+    _sql_constraints = [
+        (
+            "crisis_partner_uniq",
+            "unique (crisis_id, partner_id)",
+            "This customer is already linked to this crisis.",
+        ),
+    ]
+
+    @api.depends("impact_level")
+    def _compute_impact_level_rank(self):
+        ranks = {level: rank for rank, (level, _label) in enumerate(SEVERITIES)}
+        for impact in self:
+            impact.impact_level_rank = ranks.get(impact.impact_level, 0)
+
+    @api.constrains("date_last_contact")
+    def _check_date_last_contact(self):
+        now = fields.Datetime.now()
+        for impact in self:
+            if impact.date_last_contact and impact.date_last_contact > now:
+                raise ValidationError(
+                    self.env._(
+                        "The last contact with %(customer)s cannot be in the future.",
+                        customer=impact.partner_id.display_name,
+                    )
+                )
+
+    @api.depends("crisis_id.reference", "partner_id.display_name")
+    def _compute_display_name(self):
+        for impact in self:
+            impact.display_name = (
+                f"{impact.crisis_id.reference} - {impact.partner_id.display_name}"
+            )
