@@ -2,16 +2,24 @@ from odoo.tests import TransactionCase, new_test_user
 
 
 class CrisisCase(TransactionCase):
-    """Users of every kind the addon cares about, shared by the tests."""
+    """Users of every kind the addon cares about, in two companies."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.ref("base.main_company")
+        cls.company_2 = cls.env["res.company"].create({"name": "Crisis Company Two"})
         cls.user_crisis = new_test_user(
             cls.env,
             login="crisis_user",
             name="Carol Crisis-User",
+            groups="crisis_management.group_crisis_user",
+        )
+        cls.user_crisis_2 = new_test_user(
+            cls.env,
+            login="crisis_user_2",
+            name="Dora Other-User",
             groups="crisis_management.group_crisis_user",
         )
         cls.user_manager = new_test_user(
@@ -32,3 +40,29 @@ class CrisisCase(TransactionCase):
             name="Paula Portal",
             groups="base.group_portal",
         )
+        cls.user_manager_2 = new_test_user(
+            cls.env,
+            login="crisis_manager_2",
+            name="Otto Second-Company",
+            groups="crisis_management.group_crisis_manager",
+            company_id=cls.company_2.id,
+            company_ids=[(6, 0, cls.company_2.ids)],
+        )
+        cls.type_outage = cls.env.ref("crisis_management.crisis_type_service_outage")
+        cls.stage_new = cls.env.ref("crisis_management.crisis_stage_new")
+        cls.stage_responding = cls.env.ref("crisis_management.crisis_stage_responding")
+        cls.stage_resolved = cls.env.ref("crisis_management.crisis_stage_resolved")
+        cls.stage_closed = cls.env.ref("crisis_management.crisis_stage_closed")
+        cls.customers = cls.env["res.partner"].create(
+            [{"name": f"Customer {i}", "email": f"customer{i}@example.com"} for i in range(5)]
+        )
+
+    @classmethod
+    def _create_crisis(cls, **values):
+        user = values.pop("user", cls.user_manager)
+        crisis = (
+            cls.env["crisis.crisis"]
+            .with_user(user)
+            .create({"name": "Checkout down", "type_id": cls.type_outage.id, **values})
+        )
+        return crisis.with_env(cls.env)

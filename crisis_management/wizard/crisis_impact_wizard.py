@@ -10,9 +10,7 @@ class CrisisImpactWizard(models.TransientModel):
     _name = "crisis.impact.wizard"
     _description = "Add Affected Customers"
 
-    crisis_id = fields.Many2one(
-        "crisis.crisis", string="Crisis", required=True, ondelete="cascade"
-    )
+    crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="crisis_id.company_id")
     selection_mode = fields.Selection(
         [
@@ -99,33 +97,17 @@ class CrisisImpactWizard(models.TransientModel):
                     names=", ".join(foreign.mapped("display_name")),
                 )
             )
-        existing = {
-            partner.id
-            for [partner] in self.env["crisis.impact"]._read_group(
-                [("crisis_id", "=", crisis.id)], ["partner_id"]
-            )
-        }
-        new_ids = [pid for pid in partner_ids if pid not in existing]
-        if new_ids:
-            self.env["crisis.impact"].with_context(
-                mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
-            ).create(
-                [
-                    {
-                        "crisis_id": crisis.id,
-                        "partner_id": partner_id,
-                        "impact_level": self.impact_level,
-                        "is_priority": self.is_priority,
-                        "user_id": self.user_id.id,
-                    }
-                    for partner_id in new_ids
-                ]
-            )
-        skipped = len(partner_ids) - len(new_ids)
+        added = self.env["crisis.impact"]._link_partners(
+            crisis,
+            partner_ids,
+            impact_level=self.impact_level,
+            is_priority=self.is_priority,
+            user=self.user_id,
+        )
         message = self.env._(
             "%(added)s affected customers added, %(skipped)s already linked and skipped.",
-            added=len(new_ids),
-            skipped=skipped,
+            added=len(added),
+            skipped=len(partner_ids) - len(added),
         )
         crisis.message_post(body=message)
         return {
@@ -134,7 +116,7 @@ class CrisisImpactWizard(models.TransientModel):
             "params": {
                 "title": self.env._("Affected customers"),
                 "message": message,
-                "type": "success" if new_ids else "warning",
+                "type": "success" if added else "warning",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
