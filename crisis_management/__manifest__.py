@@ -20,8 +20,8 @@
         "views/crisis_impact_views.xml",
         "views/crisis_crisis_views.xml",
         "views/res_partner_views.xml",
-        "views/res_config_settings_views.xml",
         "wizard/crisis_impact_wizard_views.xml",
+        "wizard/crisis_config_settings_views.xml",
         "views/crisis_menus.xml",
     ],
     "demo": [

@@ -6,5 +6,4 @@ from . import crisis_team_member
 from . import crisis_crisis
 from . import crisis_impact
 from . import res_company
-from . import res_config_settings
 from . import res_partner

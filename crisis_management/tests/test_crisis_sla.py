@@ -3,7 +3,8 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, tagged
 
 from .common import CrisisCase
 
@@ -93,3 +94,25 @@ class TestCrisisSla(CrisisCase):
                 ),
                 1,
             )
+
+
+@tagged("post_install", "-at_install")
+class TestCrisisSettings(CrisisCase):
+    def test_manager_changes_response_times(self):
+        self.assertFalse(self.user_manager.has_group("base.group_system"))
+        Settings = self.env["crisis.config.settings"].with_user(self.user_manager)
+        form = Form(Settings)
+        self.assertEqual(form.crisis_sla_critical_hours, self.company.crisis_sla_critical_hours)
+        form.crisis_sla_critical_hours = 0.5
+        form.save().action_save()
+        self.assertEqual(self.company.crisis_sla_critical_hours, 0.5)
+        crisis = self._create_crisis(severity="critical", date_declared=DECLARED)
+        self.assertEqual(crisis.sla_deadline, DECLARED + timedelta(minutes=30))
+
+    def test_bad_values_and_users_are_refused(self):
+        settings = self.env["crisis.config.settings"].with_user(self.user_manager).create({})
+        settings.crisis_sla_low_hours = 0
+        with self.assertRaises(ValidationError):
+            settings.action_save()
+        with self.assertRaises(AccessError):
+            self.env["crisis.config.settings"].with_user(self.user_crisis).create({})

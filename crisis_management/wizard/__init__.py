@@ -1,1 +1,2 @@
 from . import crisis_impact_wizard
+from . import crisis_config_settings
