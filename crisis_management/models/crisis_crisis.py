@@ -41,7 +41,7 @@ class CrisisCrisis(models.Model):
     )
     name = fields.Char(string="Title", required=True, tracking=True, index="trigram")
     active = fields.Boolean(default=True)
-    type_id = fields.Many2one("crisis.type", string="Type", tracking=True, index=True)
+    type_id = fields.Many2one("crisis.type", tracking=True, index=True)
     severity = fields.Selection(
         SEVERITIES,
         required=True,
@@ -54,7 +54,6 @@ class CrisisCrisis(models.Model):
     )
     stage_id = fields.Many2one(
         "crisis.stage",
-        string="Stage",
         required=True,
         tracking=True,
         index=True,

@@ -22,7 +22,6 @@ class CrisisImpact(models.Model):
 
     crisis_id = fields.Many2one(
         "crisis.crisis",
-        string="Crisis",
         required=True,
         ondelete="cascade",
         index=True,

@@ -10,9 +10,7 @@ class CrisisImpactWizard(models.TransientModel):
     _name = "crisis.impact.wizard"
     _description = "Add Affected Customers"
 
-    crisis_id = fields.Many2one(
-        "crisis.crisis", string="Crisis", required=True, ondelete="cascade"
-    )
+    crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="crisis_id.company_id")
     selection_mode = fields.Selection(
         [
