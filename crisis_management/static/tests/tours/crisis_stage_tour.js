@@ -8,6 +8,20 @@ registry.category("web_tour.tours").add("crisis_management_stage_tour", {
     steps: () => [
         ...stepUtils.goToAppSteps("crisis_management.crisis_menu_root", "Open the Crisis app"),
         {
+            content: "The app opens on the crisis board",
+            trigger: ".o_kanban_renderer .o_kanban_group",
+        },
+        {
+            content: "Open the Configuration menu",
+            trigger: '.o_main_navbar button[data-menu-xmlid="crisis_management.crisis_menu_config"]',
+            run: "click",
+        },
+        {
+            content: "Go to the stages",
+            trigger: '.dropdown-item[data-menu-xmlid="crisis_management.crisis_stage_menu"]',
+            run: "click",
+        },
+        {
             content: "The default stages are listed",
             trigger: '.o_list_renderer .o_data_row td[name="name"]:contains("Monitoring")',
         },
