@@ -82,6 +82,17 @@ class TestCrisisAccess(CrisisCase):
             self.env["crisis.impact"].with_user(self.user_crisis).create(
                 {"crisis_id": self.crisis.id, "partner_id": self.customers[3].id}
             )
+        # being the agent of a line is no licence to add or remove customers
+        with self.assertRaises(AccessError):
+            self.env["crisis.impact"].with_user(self.user_crisis).create(
+                {
+                    "crisis_id": self.crisis.id,
+                    "partner_id": self.customers[3].id,
+                    "user_id": self.user_crisis.id,
+                }
+            )
+        with self.assertRaises(AccessError):
+            assigned.with_user(self.user_crisis).unlink()
         # a team member manages every line of the team's crisis
         other.with_user(self.user_crisis_2).write({"contact_status": "notified"})
         line = (

@@ -95,6 +95,8 @@ class TestImpactWizard(CrisisCase):
                     "crisis_id": self.crisis.id,
                     "selection_mode": "partners",
                     "partner_ids": [(6, 0, self.customers.ids)],
+                    # naming oneself agent does not open someone else's crisis
+                    "user_id": self.user_crisis_2.id,
                 }
             )
         )
