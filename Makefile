@@ -1,17 +1,23 @@
 # Entry points. Every target sets up what is missing first (tools/setup.sh).
 #   make run   [PORT=8069] [DB=crisis] [UPDATE=1]   serve Odoo with the addon
 #   make test  [TEST_DB=crisis_test]                lint + every test
+#   make bench [BENCH_DB=crisis_bench] [BENCH_ARGS="--n 10000 --runs 3"]
+#                                                   time the add-customers wizard
 #   make lint | make setup | make pot | make readme | make clean
 PORT ?= 8069
 DB ?= crisis
 TEST_DB ?= crisis_test
-export PORT DB TEST_DB UPDATE
+BENCH_DB ?= crisis_bench
+BENCH_ARGS ?=
+export PORT DB TEST_DB UPDATE BENCH_DB
 
-.PHONY: run test lint setup pot readme clean
+.PHONY: run test bench lint setup pot readme clean
 run:
 	@bash tools/run.sh
 test:
 	@bash tools/test.sh
+bench:
+	@bash tools/bench.sh $(BENCH_ARGS)
 lint: setup
 	@bash tools/lint.sh
 setup:
