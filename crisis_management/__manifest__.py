@@ -17,6 +17,8 @@
         "views/crisis_stage_views.xml",
         "views/crisis_type_views.xml",
         "views/crisis_team_views.xml",
+        "views/crisis_playbook_views.xml",
+        "views/crisis_action_views.xml",
         "views/crisis_impact_views.xml",
         "views/crisis_crisis_views.xml",
         "views/res_partner_views.xml",

@@ -20,6 +20,19 @@ pot=$ROOT/$ADDON/i18n/$ADDON.pot
 "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$I18N_DB" --modules="$ADDON" \
     --i18n-export="$pot" --stop-after-init --logfile="$LOGS/i18n.log" \
     || die "exporting $pot failed (see $LOGS/i18n.log)"
+# pip's editable install of the addon (whool) leaves a symlink to the addon in
+# its build/ folder, which Odoo's exporter walks into: drop those duplicate
+# source references.
+"$VENV/bin/python" - "$pot" <<'PY'
+import sys
+
+import polib
+
+pot = polib.pofile(sys.argv[1], wrapwidth=78)
+for entry in pot:
+    entry.occurrences = [o for o in entry.occurrences if "/build/__editable__/" not in o[0]]
+pot.save()
+PY
 for po in "$ROOT/$ADDON"/i18n/*.po; do
     [ -e "$po" ] || continue
     msgmerge --quiet --no-fuzzy-matching --update --backup=none "$po" "$pot"

@@ -3,6 +3,10 @@ from . import crisis_type
 from . import crisis_tag
 from . import crisis_team
 from . import crisis_team_member
+from . import crisis_playbook
+from . import crisis_playbook_step
+from . import crisis_action_plan
+from . import crisis_action
 from . import crisis_crisis
 from . import crisis_impact
 from . import res_company

@@ -1,10 +1,11 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import is_html_empty
 
+from .crisis_action import OPEN_STATES
 from .crisis_type import SEVERITIES
 
 SLA_STATUSES = [
@@ -142,6 +143,33 @@ class CrisisCrisis(models.Model):
         search="_search_sla_status",
     )
 
+    # response
+    playbook_id = fields.Many2one(
+        "crisis.playbook",
+        compute="_compute_playbook_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        check_company=True,
+        help="The response plan to apply; proposed by the crisis type.",
+    )
+    drill_playbook_id = fields.Many2one(
+        "crisis.playbook",
+        string="Drill of Playbook",
+        index=True,
+        ondelete="set null",
+        help="The playbook this drill rehearses.",
+    )
+    action_plan_ids = fields.One2many("crisis.action.plan", "crisis_id", string="Action Plans")
+    action_ids = fields.One2many("crisis.action", "crisis_id", string="Action Steps")
+    action_open_count = fields.Integer(compute="_compute_action_progress", string="Open Steps")
+    action_progress = fields.Float(
+        compute="_compute_action_progress",
+        string="Plan Progress",
+        help="Share of the action steps done, cancelled steps left out.",
+    )
+
     # affected customers
     impact_ids = fields.One2many("crisis.impact", "crisis_id", string="Affected Customers")
     affected_count = fields.Integer(
@@ -180,6 +208,12 @@ class CrisisCrisis(models.Model):
                 crisis.severity = crisis.type_id.default_severity
             elif not crisis.severity:
                 crisis.severity = "medium"
+
+    @api.depends("type_id")
+    def _compute_playbook_id(self):
+        for crisis in self:
+            if crisis.type_id.playbook_id:
+                crisis.playbook_id = crisis.type_id.playbook_id
 
     @api.depends("stage_id")
     def _compute_date_resolved(self):
@@ -282,9 +316,39 @@ class CrisisCrisis(models.Model):
             crisis.priority_count = priority
             crisis.contacted_rate = 100.0 * contacted / affected if affected else 0.0
 
+    @api.depends("action_ids.state")
+    def _compute_action_progress(self):
+        groups = self.env["crisis.action"]._read_group(
+            [("crisis_id", "in", self.ids)], ["crisis_id", "state"], ["__count"]
+        )
+        counts = {}
+        for crisis, state, count in groups:
+            counts.setdefault(crisis.id, {})[state] = count
+        for crisis in self:
+            by_state = counts.get(crisis.id, {})
+            relevant = sum(by_state.values()) - by_state.get("cancelled", 0)
+            crisis.action_open_count = sum(by_state.get(s, 0) for s in OPEN_STATES)
+            crisis.action_progress = (
+                100.0 * by_state.get("done", 0) / relevant if relevant else 0.0
+            )
+
     # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------
+
+    @api.constrains("stage_id")
+    def _check_no_open_step_to_close(self):
+        for crisis in self:
+            if crisis.stage_id.is_closed and crisis.action_open_count:
+                raise ValidationError(
+                    self.env._(
+                        "Crisis %(reference)s still has %(count)s open action step(s): finish "
+                        "or cancel them before closing it (a Crisis Manager can cancel them all "
+                        "with Cancel Open Steps).",
+                        reference=crisis.reference,
+                        count=crisis.action_open_count,
+                    )
+                )
 
     @api.constrains("stage_id", "root_cause")
     def _check_root_cause_to_close(self):
@@ -353,7 +417,11 @@ class CrisisCrisis(models.Model):
                 vals["reference"] = company._crisis_sequence().next_by_id(
                     sequence_date=fields.Datetime.to_datetime(declared)
                 )
-        return super().create(vals_list)
+        crises = super().create(vals_list)
+        for crisis in crises:
+            if crisis.playbook_id and crisis.company_id.crisis_auto_apply_playbook:
+                crisis.action_apply_playbook()
+        return crises
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_customers(self):
@@ -380,6 +448,68 @@ class CrisisCrisis(models.Model):
             raise UserError(self.env._("This crisis is already acknowledged."))
         to_acknowledge.date_acknowledged = fields.Datetime.now()
         return True
+
+    def action_apply_playbook(self, playbook=None):
+        """Create (or complete) the action plan of ``playbook`` on the crisis.
+
+        One step per playbook step, assigned to the team member holding the
+        step's role (the crisis lead when nobody does), due at declaration plus
+        the step's offset. Steps already created from the playbook are kept, so
+        applying twice adds nothing.
+        """
+        self.ensure_one()
+        playbook = playbook or self.playbook_id
+        if not playbook:
+            raise UserError(self.env._("Choose the playbook to apply to the crisis first."))
+        plan = self.action_plan_ids.filtered(lambda p: p.playbook_id == playbook)[:1]
+        if not plan:
+            plan = self.env["crisis.action.plan"].create(
+                {
+                    "name": playbook.name,
+                    "crisis_id": self.id,
+                    "playbook_id": playbook.id,
+                    "user_id": self.user_id.id,
+                }
+            )
+        done_steps = plan.action_ids.playbook_step_id
+        holders = {}
+        for member in self.team_id.member_ids:
+            holders.setdefault(member.role, member.user_id)
+        if self.team_id.leader_id:
+            holders.setdefault("lead", self.team_id.leader_id)
+        self.env["crisis.action"].create(
+            [
+                {
+                    "plan_id": plan.id,
+                    "playbook_step_id": step.id,
+                    "name": step.name,
+                    "description": step.description,
+                    "sequence": step.sequence,
+                    "role": step.role,
+                    "user_id": (holders.get(step.role) or self.user_id).id,
+                    "date_deadline": self.date_declared + timedelta(hours=step.deadline_hours),
+                }
+                for step in playbook.step_ids
+                if step not in done_steps
+            ]
+        )
+        return True
+
+    def action_cancel_open_steps(self):
+        if not self.env.user.has_group("crisis_management.group_crisis_manager"):
+            raise AccessError(self.env._("Only a Crisis Manager can cancel the open steps."))
+        self.action_ids.filtered(lambda a: a.state in OPEN_STATES).action_cancel()
+        return True
+
+    def action_view_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crisis_management.crisis_action_action"
+        )
+        action["domain"] = [("crisis_id", "=", self.id)]
+        action["context"] = {"search_default_group_by_plan": 1}
+        action["display_name"] = self.env._("Action Steps of %s", self.reference)
+        return action
 
     def action_view_impacts(self):
         self.ensure_one()

@@ -24,6 +24,12 @@ class CrisisType(models.Model):
         help="Severity proposed for a new crisis of this type.",
     )
     color = fields.Integer()
+    playbook_id = fields.Many2one(
+        "crisis.playbook",
+        string="Default Playbook",
+        ondelete="set null",
+        help="Applied to every new crisis of this type when the company's settings say so.",
+    )
     crisis_count = fields.Integer(compute="_compute_crisis_count", string="Crises")
 
     _sql_constraints = [

@@ -9,6 +9,11 @@ class ResCompany(models.Model):
     crisis_sla_high_hours = fields.Float(string="High Crisis Response Time", default=4.0)
     crisis_sla_medium_hours = fields.Float(string="Medium Crisis Response Time", default=24.0)
     crisis_sla_low_hours = fields.Float(string="Low Crisis Response Time", default=72.0)
+    crisis_auto_apply_playbook = fields.Boolean(
+        string="Apply Playbooks on Declaration",
+        default=True,
+        help="A new crisis gets the action plan of its type's default playbook.",
+    )
 
     @api.constrains(
         "crisis_sla_critical_hours",

@@ -7,6 +7,7 @@ COMPANY_FIELDS = [
     "crisis_sla_high_hours",
     "crisis_sla_medium_hours",
     "crisis_sla_low_hours",
+    "crisis_auto_apply_playbook",
 ]
 
 
@@ -27,6 +28,10 @@ class CrisisConfigSettings(models.TransientModel):
     crisis_sla_high_hours = fields.Float(string="High", required=True)
     crisis_sla_medium_hours = fields.Float(string="Medium", required=True)
     crisis_sla_low_hours = fields.Float(string="Low", required=True)
+    crisis_auto_apply_playbook = fields.Boolean(
+        string="Apply playbooks on declaration",
+        help="A new crisis gets the action plan of its type's default playbook.",
+    )
 
     @api.model
     def default_get(self, fields_list):

@@ -1,0 +1,96 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .crisis_team_member import TEAM_ROLES
+
+ACTION_STATES = [
+    ("todo", "To Do"),
+    ("in_progress", "In Progress"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]
+OPEN_STATES = ("todo", "in_progress")
+
+
+class CrisisAction(models.Model):
+    _name = "crisis.action"
+    _description = "Crisis Action Step"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_deadline, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    plan_id = fields.Many2one(
+        "crisis.action.plan",
+        string="Action Plan",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    # not precomputed: that would leave new records in crisis.action_ids' cache
+    crisis_id = fields.Many2one(related="plan_id.crisis_id", store=True, index=True)
+    company_id = fields.Many2one(
+        related="plan_id.company_id", store=True, index=True, precompute=True
+    )
+    is_drill = fields.Boolean(related="crisis_id.is_drill")
+    playbook_step_id = fields.Many2one("crisis.playbook.step", ondelete="set null", index=True)
+    description = fields.Text()
+    role = fields.Selection(TEAM_ROLES)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Assignee",
+        tracking=True,
+        index=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+    )
+    date_deadline = fields.Datetime(string="Deadline", tracking=True, index=True)
+    state = fields.Selection(
+        ACTION_STATES, required=True, default="todo", tracking=True, index=True, group_expand=True
+    )
+    date_done = fields.Datetime(string="Done On", readonly=True, copy=False)
+    notes = fields.Html()
+    is_overdue = fields.Boolean(compute="_compute_deadline_flags", search="_search_is_overdue")
+    is_due_today = fields.Boolean(compute="_compute_deadline_flags")
+    color = fields.Integer()
+
+    @api.depends("date_deadline", "state")
+    def _compute_deadline_flags(self):
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        for action in self:
+            open_ = action.state in OPEN_STATES and action.date_deadline
+            action.is_overdue = bool(open_ and action.date_deadline < now)
+            action.is_due_today = bool(
+                open_
+                and not action.is_overdue
+                and fields.Date.context_today(self, action.date_deadline) == today
+            )
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on overdue steps."))
+        domain = [
+            ("state", "in", OPEN_STATES),
+            ("date_deadline", "<", fields.Datetime.now()),
+        ]
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    def write(self, vals):
+        if "state" in vals:
+            vals["date_done"] = fields.Datetime.now() if vals["state"] == "done" else False
+        return super().write(vals)
+
+    def action_start(self):
+        self.write({"state": "in_progress"})
+
+    def action_done(self):
+        self.write({"state": "done"})
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})
+
+    def action_reset(self):
+        self.write({"state": "todo"})

@@ -1,0 +1,49 @@
+from odoo import api, fields, models
+
+
+class CrisisActionPlan(models.Model):
+    _name = "crisis.action.plan"
+    _description = "Crisis Action Plan"
+    _inherit = ["mail.thread"]
+    _order = "crisis_id, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    crisis_id = fields.Many2one(
+        "crisis.crisis", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    company_id = fields.Many2one(
+        related="crisis_id.company_id", store=True, index=True, precompute=True
+    )
+    is_drill = fields.Boolean(related="crisis_id.is_drill")
+    playbook_id = fields.Many2one("crisis.playbook", ondelete="set null", index=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        tracking=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+        default=lambda self: self.env.user,
+    )
+    action_ids = fields.One2many("crisis.action", "plan_id", string="Steps")
+    action_count = fields.Integer(compute="_compute_progress", string="Steps Count")
+    action_done_count = fields.Integer(compute="_compute_progress", string="Steps Done")
+    progress = fields.Float(
+        compute="_compute_progress",
+        help="Share of the steps done, cancelled steps left out.",
+    )
+
+    @api.depends("action_ids.state")
+    def _compute_progress(self):
+        groups = self.env["crisis.action"]._read_group(
+            [("plan_id", "in", self.ids)], ["plan_id", "state"], ["__count"]
+        )
+        counts = {}
+        for plan, state, count in groups:
+            counts.setdefault(plan.id, {})[state] = count
+        for plan in self:
+            by_state = counts.get(plan.id, {})
+            relevant = sum(by_state.values()) - by_state.get("cancelled", 0)
+            plan.action_count = sum(by_state.values())
+            plan.action_done_count = by_state.get("done", 0)
+            plan.progress = 100.0 * plan.action_done_count / relevant if relevant else 0.0

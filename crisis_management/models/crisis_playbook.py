@@ -1,0 +1,129 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+
+class CrisisPlaybook(models.Model):
+    _name = "crisis.playbook"
+    _description = "Crisis Playbook"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        default=lambda self: self.env.company,
+        help="Leave empty to share the playbook with every company.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        tracking=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+        default=lambda self: self.env.user,
+        help="Keeps the playbook up to date and runs its drills.",
+    )
+    type_ids = fields.Many2many("crisis.type", string="Crisis Types")
+    description = fields.Html(help="When to use this playbook and what it aims at.")
+    step_ids = fields.One2many("crisis.playbook.step", "playbook_id", string="Steps", copy=True)
+    step_count = fields.Integer(compute="_compute_step_count", string="Steps Count")
+    mail_template_ids = fields.Many2many(
+        "mail.template",
+        string="Message Templates",
+        domain="[('model', 'in', ('crisis.crisis', 'crisis.impact'))]",
+        help="The messages to customers this playbook relies on.",
+    )
+    compensation_guideline = fields.Html(
+        help="What to offer affected customers, and up to which amount."
+    )
+    review_interval = fields.Integer(
+        string="Review Every (months)",
+        default=12,
+        help="How often the playbook must be reviewed; 0 means no scheduled review.",
+    )
+    date_last_review = fields.Date(string="Last Review", tracking=True)
+    date_next_review = fields.Date(
+        string="Next Review",
+        compute="_compute_date_next_review",
+        store=True,
+        readonly=False,
+        tracking=True,
+    )
+    date_next_drill = fields.Date(string="Next Drill", tracking=True)
+    drill_ids = fields.One2many("crisis.crisis", "drill_playbook_id", string="Drills")
+    drill_count = fields.Integer(compute="_compute_drill_count", string="Drills Count")
+
+    _sql_constraints = [
+        (
+            "review_interval_positive",
+            "CHECK (review_interval >= 0)",
+            "The review interval cannot be negative.",
+        ),
+    ]
+
+    @api.depends("step_ids")
+    def _compute_step_count(self):
+        for playbook in self:
+            playbook.step_count = len(playbook.step_ids)
+
+    @api.depends("date_last_review", "review_interval")
+    def _compute_date_next_review(self):
+        for playbook in self:
+            if playbook.date_last_review and playbook.review_interval:
+                playbook.date_next_review = playbook.date_last_review + relativedelta(
+                    months=playbook.review_interval
+                )
+            elif not playbook.review_interval:
+                playbook.date_next_review = False
+
+    def _compute_drill_count(self):
+        counts = dict(
+            self.env["crisis.crisis"]
+            .with_context(active_test=False)
+            ._read_group(
+                [("drill_playbook_id", "in", self.ids)], ["drill_playbook_id"], ["__count"]
+            )
+        )
+        for playbook in self:
+            playbook.drill_count = counts.get(playbook, 0)
+
+    def action_mark_reviewed(self):
+        self.write({"date_last_review": fields.Date.context_today(self)})
+        return True
+
+    def action_start_drill(self):
+        """A rehearsal: a crisis marked as a drill, with this playbook applied."""
+        self.ensure_one()
+        crisis = self.env["crisis.crisis"].create(
+            {
+                "name": self.env._("Drill: %s", self.name),
+                "is_drill": True,
+                "drill_playbook_id": self.id,
+                "playbook_id": self.id,
+                "type_id": self.type_ids[:1].id,
+                "user_id": self.env.user.id,
+            }
+        )
+        crisis.action_apply_playbook()  # idempotent if applied on creation already
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crisis.crisis",
+            "res_id": crisis.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def action_view_drills(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crisis_management.crisis_crisis_action"
+        )
+        action["domain"] = [("drill_playbook_id", "=", self.id)]
+        action["context"] = {"active_test": False}
+        action["display_name"] = self.env._("Drills of %s", self.name)
+        return action
