@@ -9,5 +9,6 @@ from . import crisis_action_plan
 from . import crisis_action
 from . import crisis_crisis
 from . import crisis_impact
+from . import crisis_compensation
 from . import res_company
 from . import res_partner

@@ -170,6 +170,21 @@ class CrisisCrisis(models.Model):
         help="Share of the action steps done, cancelled steps left out.",
     )
 
+    # compensation
+    compensation_ids = fields.One2many("crisis.compensation", "crisis_id", string="Compensations")
+    compensation_count = fields.Integer(
+        compute="_compute_compensation", string="Compensations Count"
+    )
+    compensation_total = fields.Monetary(
+        compute="_compute_compensation",
+        currency_field="company_currency_id",
+        string="Compensation Cost",
+        help="Approved and delivered compensations, in company currency.",
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+
     # affected customers
     impact_ids = fields.One2many("crisis.impact", "crisis_id", string="Affected Customers")
     affected_count = fields.Integer(
@@ -315,6 +330,17 @@ class CrisisCrisis(models.Model):
             crisis.contacted_count = contacted
             crisis.priority_count = priority
             crisis.contacted_rate = 100.0 * contacted / affected if affected else 0.0
+
+    @api.depends("compensation_ids.amount_company", "compensation_ids.state")
+    def _compute_compensation(self):
+        Compensation = self.env["crisis.compensation"]
+        totals = Compensation._crisis_totals("crisis_id", self.ids)
+        counts = dict(
+            Compensation._read_group([("crisis_id", "in", self.ids)], ["crisis_id"], ["__count"])
+        )
+        for crisis in self:
+            crisis.compensation_total = totals.get(crisis.id, 0.0)
+            crisis.compensation_count = counts.get(crisis, 0)
 
     @api.depends("action_ids.state")
     def _compute_action_progress(self):
@@ -509,6 +535,15 @@ class CrisisCrisis(models.Model):
         action["domain"] = [("crisis_id", "=", self.id)]
         action["context"] = {"search_default_group_by_plan": 1}
         action["display_name"] = self.env._("Action Steps of %s", self.reference)
+        return action
+
+    def action_view_compensations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crisis_management.crisis_compensation_action"
+        )
+        action["domain"] = [("crisis_id", "=", self.id)]
+        action["context"] = {}
         return action
 
     def action_view_impacts(self):

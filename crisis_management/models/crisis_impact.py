@@ -66,6 +66,16 @@ class CrisisImpact(models.Model):
     churn_risk = fields.Boolean(
         tracking=True, help="The customer may leave us: follow up with special care."
     )
+    compensation_ids = fields.One2many("crisis.compensation", "impact_id", string="Compensations")
+    compensation_total = fields.Monetary(
+        compute="_compute_compensation_total",
+        currency_field="company_currency_id",
+        string="Compensated",
+        help="Approved and delivered compensations, in company currency.",
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
     crisis_stage_id = fields.Many2one(related="crisis_id.stage_id", string="Crisis Stage")
     is_drill = fields.Boolean(related="crisis_id.is_drill")
     color = fields.Integer()
@@ -83,6 +93,12 @@ class CrisisImpact(models.Model):
         ranks = {level: rank for rank, (level, _label) in enumerate(SEVERITIES)}
         for impact in self:
             impact.impact_level_rank = ranks.get(impact.impact_level, 0)
+
+    @api.depends("compensation_ids.amount_company", "compensation_ids.state")
+    def _compute_compensation_total(self):
+        totals = self.env["crisis.compensation"]._crisis_totals("impact_id", self.ids)
+        for impact in self:
+            impact.compensation_total = totals.get(impact.id, 0.0)
 
     @api.constrains("date_last_contact")
     def _check_date_last_contact(self):

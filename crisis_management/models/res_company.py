@@ -1,5 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+# code: (name, prefix, use date ranges)
+SEQUENCES = {
+    "crisis.crisis": ("Crisis reference", "CRI/%(year)s/", True),
+    "crisis.compensation": ("Compensation reference", "CMP/%(year)s/", False),
+}
 
 
 class ResCompany(models.Model):
@@ -9,6 +16,13 @@ class ResCompany(models.Model):
     crisis_sla_high_hours = fields.Float(string="High Crisis Response Time", default=4.0)
     crisis_sla_medium_hours = fields.Float(string="Medium Crisis Response Time", default=24.0)
     crisis_sla_low_hours = fields.Float(string="Low Crisis Response Time", default=72.0)
+    crisis_compensation_user_limit = fields.Monetary(
+        string="Compensation Approval Limit for Crisis Users",
+        currency_field="currency_id",
+        default=0.0,
+        help="A Crisis User may approve another person's compensation up to this amount "
+        "(company currency); 0 means never. Crisis Managers approve any amount.",
+    )
     crisis_auto_apply_playbook = fields.Boolean(
         string="Apply Playbooks on Declaration",
         default=True,
@@ -34,31 +48,50 @@ class ResCompany(models.Model):
                     self.env._("Crisis response times must be longer than zero hours.")
                 )
 
+    @api.constrains("crisis_compensation_user_limit")
+    def _check_crisis_compensation_user_limit(self):
+        if any(company.crisis_compensation_user_limit < 0 for company in self):
+            raise ValidationError(
+                self.env._("The compensation approval limit cannot be negative.")
+            )
+
     def _crisis_sla_hours(self, severity):
         self.ensure_one()
         return self[f"crisis_sla_{severity or 'medium'}_hours"]
 
-    def _crisis_sequence(self):
-        """This company's sequence of crisis references, created on first use."""
+    def _crisis_sequence(self, code="crisis.crisis"):
+        """This company's sequence ``code`` (see SEQUENCES), created on first use."""
         self.ensure_one()
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search([("code", "=", "crisis.crisis"), ("company_id", "=", self.id)], limit=1)
-        )
+        Sequence = self.env["ir.sequence"].sudo()
+        sequence = Sequence.search([("code", "=", code), ("company_id", "=", self.id)], limit=1)
         if not sequence:
-            sequence = (
-                self.env["ir.sequence"]
-                .sudo()
-                .create(
-                    {
-                        "name": self.env._("Crisis reference (%s)", self.name),
-                        "code": "crisis.crisis",
-                        "company_id": self.id,
-                        "prefix": "CRI/%(year)s/",
-                        "padding": 4,
-                        "use_date_range": True,
-                    }
-                )
+            name, prefix, use_date_range = SEQUENCES[code]
+            sequence = Sequence.create(
+                {
+                    "name": f"{name} ({self.name})",
+                    "code": code,
+                    "company_id": self.id,
+                    "prefix": prefix,
+                    "padding": 4,
+                    "use_date_range": use_date_range,
+                }
             )
         return sequence
+
+    def _crisis_next_references(self, code, count):
+        """``count`` new references of sequence ``code``, in one query.
+
+        Works for the standard (PostgreSQL sequence) implementation without
+        date ranges, which is how the compensation sequences are made.
+        """
+        sequence = self._crisis_sequence(code)
+        if sequence.implementation != "standard" or sequence.use_date_range:
+            return [sequence.next_by_id() for _i in range(count)]
+        self.env.cr.execute(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]

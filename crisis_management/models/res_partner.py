@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .crisis_compensation import COMMITTED_STATES
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -19,6 +21,18 @@ class ResPartner(models.Model):
     crisis_open_count = fields.Integer(
         compute="_compute_crisis_counts",
         string="Open Crises",
+        groups="crisis_management.group_crisis_user",
+    )
+    crisis_compensation_total = fields.Monetary(
+        compute="_compute_crisis_compensation_total",
+        currency_field="crisis_currency_id",
+        string="Crisis Compensations",
+        groups="crisis_management.group_crisis_user",
+        help="Approved and delivered compensations of this company, in its currency.",
+    )
+    crisis_currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_crisis_compensation_total",
         groups="crisis_management.group_crisis_user",
     )
     in_open_crisis = fields.Boolean(
@@ -44,6 +58,31 @@ class ResPartner(models.Model):
             partner.crisis_count = total.get(partner.id, 0)
             partner.crisis_open_count = open_.get(partner.id, 0)
             partner.in_open_crisis = bool(partner.crisis_open_count)
+
+    def _compute_crisis_compensation_total(self):
+        Compensation = self.env["crisis.compensation"]
+        totals = Compensation._read_group(
+            [
+                ("partner_id", "in", self.ids),
+                ("company_id", "=", self.env.company.id),
+                ("state", "in", COMMITTED_STATES),
+            ],
+            ["partner_id"],
+            ["amount_company:sum"],
+        )
+        totals = {partner.id: total for partner, total in totals}
+        for partner in self:
+            partner.crisis_compensation_total = totals.get(partner.id, 0.0)
+            partner.crisis_currency_id = self.env.company.currency_id
+
+    def action_view_crisis_compensations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crisis_management.crisis_compensation_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {}
+        return action
 
     def _search_in_open_crisis(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -1,3 +1,4 @@
+from . import test_compensation
 from . import test_crisis_flow
 from . import test_crisis_security
 from . import test_crisis_sla

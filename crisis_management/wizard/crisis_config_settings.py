@@ -8,6 +8,7 @@ COMPANY_FIELDS = [
     "crisis_sla_medium_hours",
     "crisis_sla_low_hours",
     "crisis_auto_apply_playbook",
+    "crisis_compensation_user_limit",
 ]
 
 
@@ -28,6 +29,13 @@ class CrisisConfigSettings(models.TransientModel):
     crisis_sla_high_hours = fields.Float(string="High", required=True)
     crisis_sla_medium_hours = fields.Float(string="Medium", required=True)
     crisis_sla_low_hours = fields.Float(string="Low", required=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    crisis_compensation_user_limit = fields.Monetary(
+        string="Crisis users approve up to",
+        currency_field="currency_id",
+        help="A Crisis User may approve another person's compensation up to this amount; "
+        "0 means never. Crisis Managers approve any amount.",
+    )
     crisis_auto_apply_playbook = fields.Boolean(
         string="Apply playbooks on declaration",
         help="A new crisis gets the action plan of its type's default playbook.",

@@ -1,0 +1,251 @@
+from datetime import date
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged, users
+
+from .common import CrisisCase
+
+
+@tagged("post_install", "-at_install")
+class TestCompensation(CrisisCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.team = cls.env["crisis.team"].create(
+            {
+                "name": "Recall team",
+                "leader_id": cls.user_crisis.id,
+                "member_ids": [(0, 0, {"user_id": cls.user_crisis_2.id, "role": "sales"})],
+            }
+        )
+        cls.crisis = cls._create_crisis(user=cls.user_crisis, team_id=cls.team.id)
+        cls.impacts = cls.env["crisis.impact"].create(
+            [{"crisis_id": cls.crisis.id, "partner_id": p.id} for p in cls.customers]
+        )
+        cls.currency = cls.company.currency_id
+        cls.other_currency = (
+            cls.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("id", "!=", cls.currency.id)], limit=1)
+        )
+        cls.other_currency.active = True
+
+    def _request(self, user=None, amount=20.0, **values):
+        user = user or self.user_crisis
+        form = Form(self.env["crisis.compensation"].with_user(user))
+        form.impact_id = self.impacts[0]
+        form.type = values.pop("type", "voucher")
+        form.amount = amount
+        for name, value in values.items():
+            setattr(form, name, value)
+        return form.save()
+
+    def test_workflow_and_approval_by_a_manager(self):
+        compensation = self._request()
+        self.assertRegex(compensation.reference, r"^CMP/\d{4}/\d{4}$")
+        self.assertEqual(compensation.partner_id, self.customers[0], "from the line")
+        self.assertEqual(compensation.crisis_id, self.crisis)
+        self.assertEqual(compensation.currency_id, self.currency)
+        self.assertEqual(compensation.user_id, self.user_crisis)
+        self.assertEqual(compensation.state, "draft")
+        compensation.action_submit()
+        self.assertEqual(compensation.state, "to_approve")
+        with self.assertRaises(UserError) as error:
+            compensation.action_approve()
+        self.assertIn("their own request", str(error.exception))
+
+        compensation.with_user(self.user_manager).action_approve()
+        self.assertEqual(compensation.state, "approved")
+        self.assertEqual(compensation.approved_by_id, self.user_manager)
+        self.assertTrue(compensation.date_approved)
+        with self.assertRaises(UserError) as error:
+            compensation.amount = 50
+        self.assertIn("can no longer be changed", str(error.exception))
+
+        compensation.action_deliver()
+        self.assertEqual(compensation.state, "delivered")
+        with self.assertRaises(UserError) as error:
+            compensation.action_deliver()
+        self.assertIn("already delivered", str(error.exception))
+        with self.assertRaises(UserError):
+            compensation.action_cancel()
+
+    def test_user_approves_under_the_company_limit_only(self):
+        self.assertEqual(self.company.crisis_compensation_user_limit, 0)
+        compensation = self._request(amount=30)
+        compensation.action_submit()
+        with self.assertRaises(UserError) as error:
+            compensation.with_user(self.user_crisis_2).action_approve()
+        self.assertIn("only a Crisis Manager", str(error.exception))
+
+        self.company.crisis_compensation_user_limit = 50
+        big = self._request(amount=80)
+        big.action_submit()
+        with self.assertRaises(UserError):
+            big.with_user(self.user_crisis_2).action_approve()
+        with self.assertRaises(UserError):
+            big.with_user(self.user_crisis_2).action_reject()
+        compensation.with_user(self.user_crisis_2).action_approve()
+        self.assertEqual(compensation.approved_by_id, self.user_crisis_2)
+        big.with_user(self.user_manager).action_reject()
+        self.assertEqual(big.state, "rejected")
+        big.action_draft()
+        self.assertEqual(big.state, "draft")
+
+    def test_bad_input(self):
+        with self.assertRaises(ValidationError):
+            self._request(amount=-5)
+        with self.assertRaises(ValidationError):
+            self.company.crisis_compensation_user_limit = -1
+        compensation = self._request()
+        with self.assertRaises(UserError):
+            compensation.action_approve()  # not submitted
+        with self.assertRaises(UserError):
+            compensation.action_deliver()  # not approved
+
+    def test_totals_in_company_currency(self):
+        self.env["res.currency.rate"].create(
+            [
+                {
+                    "currency_id": self.other_currency.id,
+                    "name": "2026-01-01",
+                    "rate": 2.0,
+                    "company_id": self.company.id,
+                },
+                {
+                    "currency_id": self.other_currency.id,
+                    "name": "2026-06-01",
+                    "rate": 4.0,
+                    "company_id": self.company.id,
+                },
+            ]
+        )
+        self.currency.rate_ids.unlink()
+        foreign = self._request(
+            amount=100, currency_id=self.other_currency, date_requested=date(2026, 3, 15)
+        )
+        self.assertAlmostEqual(foreign.amount_company, 50.0, msg="converted at the request date")
+        local = self._request(amount=30)
+        draft = self._request(amount=1000)
+        for compensation in foreign | local:
+            compensation.action_submit()
+            compensation.with_user(self.user_manager).action_approve()
+        self.assertEqual(draft.state, "draft")
+        self.env.invalidate_all()
+        self.assertAlmostEqual(self.impacts[0].compensation_total, 80.0)
+        self.assertAlmostEqual(self.crisis.compensation_total, 80.0, msg="drafts do not count")
+        self.assertEqual(self.crisis.compensation_count, 3)
+        partner = self.customers[0].with_user(self.user_crisis)
+        self.assertAlmostEqual(partner.crisis_compensation_total, 80.0)
+        action = partner.action_view_crisis_compensations()
+        self.assertEqual(
+            self.env["crisis.compensation"].search(action["domain"]), foreign | local | draft
+        )
+
+    def test_offer_mail_and_drills(self):
+        compensation = self._request()
+        compensation.action_submit()
+        compensation.with_user(self.user_manager).action_approve()
+        action = compensation.with_user(self.user_manager).action_send_offer()
+        composer = Form(self.env[action["res_model"]].with_context(**action["context"]))
+        self.assertIn(compensation.reference, composer.body)
+        self.assertIn("Voucher", composer.body)
+        self.assertIn(self.customers[0], composer.partner_ids[:])
+        self.crisis.is_drill = True
+        with self.assertRaises(UserError) as error:
+            compensation.action_send_offer()
+        self.assertIn("Drills never send", str(error.exception))
+
+    def test_offer_template_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crisis_management"], ["zh_CN"])
+        self.customers[0].lang = "zh_CN"
+        compensation = self._request()
+        template = self.env.ref("crisis_management.mail_template_compensation_offer")
+        body = template._render_field("body_html", compensation.ids, compute_lang=True)[
+            compensation.id
+        ]
+        self.assertIn("优惠券", body)
+        self.assertIn(compensation.reference, body)
+
+    def test_access(self):
+        compensation = self._request()
+        outsider = self.user_manager_2
+        with self.assertRaises(AccessError):
+            compensation.with_user(outsider).read(["amount"])
+        for user in (self.user_internal, self.user_portal):
+            with self.assertRaises(AccessError):
+                self.env["crisis.compensation"].with_user(user).search([])
+        # a Crisis User outside the crisis cannot request compensations on it
+        stranger = self.env["res.users"].create(
+            {
+                "name": "Sam Stranger",
+                "login": "sam_stranger",
+                "groups_id": [(6, 0, self.env.ref("crisis_management.group_crisis_user").ids)],
+            }
+        )
+        with self.assertRaises(AccessError):
+            self._request(user=stranger)
+
+
+@tagged("post_install", "-at_install")
+class TestCompensationBulk(CrisisCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners = cls.env["res.partner"].create([{"name": f"B {i}"} for i in range(1000)])
+
+    def _wizard_for(self, count):
+        crisis = self._create_crisis(user=self.user_crisis)
+        self.env["crisis.impact"]._link_partners(crisis, self.partners[:count].ids, "high")
+        wizard = (
+            self.env["crisis.compensation.wizard"]
+            .with_user(self.user_crisis)
+            .create(
+                {
+                    "crisis_id": crisis.id,
+                    "impact_domain": "[('impact_level', '=', 'high')]",
+                    "type": "voucher",
+                    "amount": 20,
+                }
+            )
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return wizard
+
+    @users("crisis_user")
+    def test_propose_from_a_selection(self):
+        crisis = self._create_crisis(user=self.user_crisis)
+        impacts = self.env["crisis.impact"]._link_partners(crisis, self.customers.ids)
+        form = Form(
+            self.env["crisis.compensation.wizard"].with_context(
+                active_model="crisis.impact", active_ids=impacts[:2].ids
+            )
+        )
+        self.assertEqual(form.crisis_id, crisis.with_env(self.env))
+        form.type = "refund"
+        form.amount = 15
+        form.save().action_propose()
+        compensations = crisis.with_env(self.env).compensation_ids
+        self.assertEqual(compensations.impact_id, impacts[:2])
+        self.assertEqual(set(compensations.mapped("state")), {"to_approve"})
+        self.assertEqual(len(set(compensations.mapped("reference"))), 2)
+
+    def test_query_count_does_not_grow(self):
+        self._wizard_for(5).action_propose()  # warm the caches
+        wizard = self._wizard_for(100)
+        before = self.cr.sql_log_count
+        wizard.action_propose()
+        self.env.flush_all()
+        budget = self.cr.sql_log_count - before
+        self.assertEqual(wizard.crisis_id.compensation_count, 100)
+        wizard = self._wizard_for(1000)
+        with self.assertQueryCount(__system__=budget):
+            wizard.action_propose()
+        self.assertEqual(wizard.crisis_id.compensation_count, 1000)
+        self.assertEqual(
+            len(set(wizard.crisis_id.compensation_ids.mapped("reference"))),
+            1000,
+            "every compensation has its own reference",
+        )

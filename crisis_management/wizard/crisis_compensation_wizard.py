@@ -1,0 +1,96 @@
+from ast import literal_eval
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.crisis_compensation import COMPENSATION_TYPES
+
+
+class CrisisCompensationWizard(models.TransientModel):
+    _name = "crisis.compensation.wizard"
+    _description = "Propose a Compensation to Many Customers"
+
+    crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="crisis_id.company_id")
+    impact_ids = fields.Many2many("crisis.impact", string="Affected Customers")
+    impact_domain = fields.Char(
+        string="Filter",
+        default="[]",
+        help="Used when no affected customer is selected: every line of the crisis "
+        "matching this filter gets the compensation.",
+    )
+    type = fields.Selection(COMPENSATION_TYPES, required=True, default="voucher")
+    amount = fields.Monetary(currency_field="currency_id")
+    currency_id = fields.Many2one(
+        "res.currency", required=True, default=lambda self: self.env.company.currency_id
+    )
+    description = fields.Text()
+    submit = fields.Boolean(
+        string="Submit for Approval", default=True, help="Otherwise they stay drafts."
+    )
+    target_count = fields.Integer(string="Customers", compute="_compute_target_count")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        if context.get("active_model") == "crisis.impact" and context.get("active_ids"):
+            impacts = self.env["crisis.impact"].browse(context["active_ids"])
+            values["impact_ids"] = [fields.Command.set(impacts.ids)]
+            if len(impacts.crisis_id) == 1:
+                values["crisis_id"] = impacts.crisis_id.id
+        return values
+
+    @api.depends("impact_ids", "impact_domain", "crisis_id")
+    def _compute_target_count(self):
+        for wizard in self:
+            try:
+                wizard.target_count = len(wizard._targets())
+            except UserError:
+                wizard.target_count = 0
+
+    def _targets(self):
+        self.ensure_one()
+        if self.impact_ids:
+            if self.impact_ids.crisis_id != self.crisis_id:
+                raise UserError(self.env._("Select affected customers of one crisis only."))
+            return self.impact_ids
+        try:
+            domain = literal_eval(self.impact_domain or "[]")
+        except (ValueError, SyntaxError) as error:
+            raise UserError(self.env._("The filter is not valid.")) from error
+        if not isinstance(domain, list):
+            raise UserError(self.env._("The filter is not valid."))
+        return self.env["crisis.impact"].search([("crisis_id", "=", self.crisis_id.id), *domain])
+
+    def action_propose(self):
+        self.ensure_one()
+        targets = self._targets()
+        if not targets:
+            raise UserError(self.env._("No affected customer matches: nothing was proposed."))
+        compensations = self.env["crisis.compensation"]._propose_to(
+            targets,
+            {
+                "type": self.type,
+                "amount": self.amount,
+                "currency_id": self.currency_id.id,
+                "description": self.description,
+            },
+            submit=self.submit,
+        )
+        message = self.env._(
+            "%(count)s compensations proposed (%(type)s).",
+            count=len(compensations),
+            type=dict(self._fields["type"]._description_selection(self.env))[self.type],
+        )
+        self.crisis_id.message_post(body=message)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Compensations"),
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
