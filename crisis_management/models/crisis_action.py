@@ -78,6 +78,27 @@ class CrisisAction(models.Model):
         ]
         return domain if (operator == "=") == value else ["!", *domain]
 
+    @api.model
+    def _progress_by(self, field_name, ids):
+        """{id: (open steps, progress %)} of the steps grouped by ``field_name``.
+
+        Progress is the share of steps done, cancelled steps left out.
+        """
+        counts = {}
+        for record, state, count in self._read_group(
+            [(field_name, "in", ids)], [field_name, "state"], ["__count"]
+        ):
+            counts.setdefault(record.id, {})[state] = count
+        result = {}
+        for record_id, by_state in counts.items():
+            relevant = sum(by_state.values()) - by_state.get("cancelled", 0)
+            done = by_state.get("done", 0)
+            result[record_id] = (
+                sum(by_state.get(state, 0) for state in OPEN_STATES),
+                100.0 * done / relevant if relevant else 0.0,
+            )
+        return result
+
     def write(self, vals):
         if "state" in vals:
             vals["date_done"] = fields.Datetime.now() if vals["state"] == "done" else False

@@ -26,8 +26,7 @@ class CrisisActionPlan(models.Model):
         default=lambda self: self.env.user,
     )
     action_ids = fields.One2many("crisis.action", "plan_id", string="Steps")
-    action_count = fields.Integer(compute="_compute_progress", string="Steps Count")
-    action_done_count = fields.Integer(compute="_compute_progress", string="Steps Done")
+    action_open_count = fields.Integer(compute="_compute_progress", string="Open Steps")
     progress = fields.Float(
         compute="_compute_progress",
         help="Share of the steps done, cancelled steps left out.",
@@ -35,15 +34,6 @@ class CrisisActionPlan(models.Model):
 
     @api.depends("action_ids.state")
     def _compute_progress(self):
-        groups = self.env["crisis.action"]._read_group(
-            [("plan_id", "in", self.ids)], ["plan_id", "state"], ["__count"]
-        )
-        counts = {}
-        for plan, state, count in groups:
-            counts.setdefault(plan.id, {})[state] = count
+        progress = self.env["crisis.action"]._progress_by("plan_id", self.ids)
         for plan in self:
-            by_state = counts.get(plan.id, {})
-            relevant = sum(by_state.values()) - by_state.get("cancelled", 0)
-            plan.action_count = sum(by_state.values())
-            plan.action_done_count = by_state.get("done", 0)
-            plan.progress = 100.0 * plan.action_done_count / relevant if relevant else 0.0
+            plan.action_open_count, plan.progress = progress.get(plan.id, (0, 0.0))

@@ -344,19 +344,9 @@ class CrisisCrisis(models.Model):
 
     @api.depends("action_ids.state")
     def _compute_action_progress(self):
-        groups = self.env["crisis.action"]._read_group(
-            [("crisis_id", "in", self.ids)], ["crisis_id", "state"], ["__count"]
-        )
-        counts = {}
-        for crisis, state, count in groups:
-            counts.setdefault(crisis.id, {})[state] = count
+        progress = self.env["crisis.action"]._progress_by("crisis_id", self.ids)
         for crisis in self:
-            by_state = counts.get(crisis.id, {})
-            relevant = sum(by_state.values()) - by_state.get("cancelled", 0)
-            crisis.action_open_count = sum(by_state.get(s, 0) for s in OPEN_STATES)
-            crisis.action_progress = (
-                100.0 * by_state.get("done", 0) / relevant if relevant else 0.0
-            )
+            crisis.action_open_count, crisis.action_progress = progress.get(crisis.id, (0, 0.0))
 
     # ------------------------------------------------------------------
     # Constraints
