@@ -212,10 +212,12 @@ class CrisisCompensation(models.Model):
         self.write({"state": "draft", "approved_by_id": False, "date_approved": False})
 
     def action_send_offer(self):
-        """Open the composer with the compensation offer (never for drills)."""
+        """Open the composer with the compensation offer.
+
+        Never for drills, nor before the crisis statement is approved.
+        """
         self.ensure_one()
-        if self.is_drill:
-            raise UserError(self.env._("Drills never send anything to customers."))
+        self.crisis_id._check_can_speak_to_customers()
         self._check_state(("approved", "delivered"), self.env._("%(reference)s is not approved."))
         template = self.env.ref("crisis_management.mail_template_compensation_offer")
         return {

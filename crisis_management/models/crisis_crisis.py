@@ -117,6 +117,29 @@ class CrisisCrisis(models.Model):
     scope = fields.Html(help="Affected products, services and regions.")
     root_cause = fields.Html(help="Required to close the crisis.")
 
+    # one approved voice
+    public_statement = fields.Html(
+        help="What the company says to customers and the public; a Crisis Manager approves it "
+        "before anything is sent to customers.",
+    )
+    statement_state = fields.Selection(
+        [("draft", "Draft"), ("approved", "Approved")],
+        string="Statement Status",
+        required=True,
+        default="draft",
+        tracking=True,
+        copy=False,
+    )
+    statement_approved_by_id = fields.Many2one(
+        "res.users", readonly=True, copy=False, tracking=True
+    )
+    date_statement_approved = fields.Datetime(
+        string="Statement Approved On", readonly=True, copy=False
+    )
+    talking_points = fields.Html(
+        help="Internal: what agents say on the phone. Never sent to customers.",
+    )
+
     # SLA: first response (acknowledgement) before a deadline set by severity
     sla_deadline = fields.Datetime(
         string="Acknowledge Before",
@@ -439,6 +462,20 @@ class CrisisCrisis(models.Model):
                 crisis.action_apply_playbook()
         return crises
 
+    def write(self, vals):
+        # editing an approved statement sends it back to draft
+        if "public_statement" in vals and "statement_state" not in vals:
+            approved = self.filtered(lambda c: c.statement_state == "approved")
+            if approved:
+                approved.write(
+                    {
+                        "statement_state": "draft",
+                        "statement_approved_by_id": False,
+                        "date_statement_approved": False,
+                    }
+                )
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_customers(self):
         if self.env.user.has_group("crisis_management.group_crisis_manager"):
@@ -464,6 +501,55 @@ class CrisisCrisis(models.Model):
             raise UserError(self.env._("This crisis is already acknowledged."))
         to_acknowledge.date_acknowledged = fields.Datetime.now()
         return True
+
+    def action_approve_statement(self):
+        if not self.env.user.has_group("crisis_management.group_crisis_manager"):
+            raise AccessError(
+                self.env._("Only a Crisis Manager can approve the public statement.")
+            )
+        empty = self.filtered(lambda c: is_html_empty(c.public_statement))
+        if empty:
+            raise UserError(
+                self.env._(
+                    "Crisis %(reference)s has no public statement to approve.",
+                    reference=empty[0].reference,
+                )
+            )
+        self.write(
+            {
+                "statement_state": "approved",
+                "statement_approved_by_id": self.env.uid,
+                "date_statement_approved": fields.Datetime.now(),
+            }
+        )
+
+    def action_reset_statement(self):
+        self.write(
+            {
+                "statement_state": "draft",
+                "statement_approved_by_id": False,
+                "date_statement_approved": False,
+            }
+        )
+
+    def _check_can_speak_to_customers(self):
+        """Raise unless the crises may send something to their customers."""
+        for crisis in self:
+            if crisis.is_drill:
+                raise UserError(
+                    self.env._(
+                        "%(reference)s is a drill: drills never send anything to customers.",
+                        reference=crisis.reference,
+                    )
+                )
+            if crisis.statement_state != "approved":
+                raise UserError(
+                    self.env._(
+                        "Crisis %(reference)s: nothing goes to customers before a Crisis Manager "
+                        "approves the public statement.",
+                        reference=crisis.reference,
+                    )
+                )
 
     def action_apply_playbook(self, playbook=None):
         """Create (or complete) the action plan of ``playbook`` on the crisis.

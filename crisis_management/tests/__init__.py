@@ -7,4 +7,5 @@ from . import test_install
 from . import test_partner
 from . import test_playbook
 from . import test_stage_access
+from . import test_statement
 from . import test_tour

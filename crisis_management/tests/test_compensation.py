@@ -146,6 +146,11 @@ class TestCompensation(CrisisCase):
         compensation = self._request()
         compensation.action_submit()
         compensation.with_user(self.user_manager).action_approve()
+        with self.assertRaises(UserError) as error:
+            compensation.action_send_offer()
+        self.assertIn("approves the public statement", str(error.exception))
+        self.crisis.public_statement = "<p>We are sorry.</p>"
+        self.crisis.with_user(self.user_manager).action_approve_statement()
         action = compensation.with_user(self.user_manager).action_send_offer()
         composer = Form(self.env[action["res_model"]].with_context(**action["context"]))
         self.assertIn(compensation.reference, composer.body)
@@ -154,7 +159,7 @@ class TestCompensation(CrisisCase):
         self.crisis.is_drill = True
         with self.assertRaises(UserError) as error:
             compensation.action_send_offer()
-        self.assertIn("Drills never send", str(error.exception))
+        self.assertIn("drills never send anything", str(error.exception))
 
     def test_offer_template_in_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
