@@ -1,4 +1,5 @@
-from odoo.tests import HttpCase, tagged
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -28,3 +29,65 @@ class TestTour(HttpCase):
         self.assertEqual(
             crisis.stage_id, self.env.ref("crisis_management.crisis_stage_responding")
         )
+
+    def test_crisis_response(self):
+        """admin applies a playbook to a crisis, marks the first step of its action
+        plan done, then approves a compensation a Crisis User requested."""
+        requester = new_test_user(
+            self.env,
+            login="tour_requester",
+            name="Rita Requester",
+            groups="crisis_management.group_crisis_user",
+        )
+        playbook = self.env["crisis.playbook"].create(
+            {
+                "name": "Tour: dairy recall",
+                "step_ids": [
+                    Command.create(
+                        {"name": "Tour: stop the shipments", "role": "lead", "deadline_hours": 2}
+                    ),
+                    Command.create(
+                        {
+                            "name": "Tour: call the shops",
+                            "role": "customer_service",
+                            "deadline_hours": 24,
+                        }
+                    ),
+                ],
+            }
+        )
+        crisis = self.env["crisis.crisis"].create(
+            {"name": "Tour: spoiled yoghurt", "user_id": requester.id}
+        )
+        self.assertFalse(crisis.playbook_id)
+        customer = self.env["res.partner"].create({"name": "Tour yoghurt shop"})
+        impact = self.env["crisis.impact"].create(
+            {"crisis_id": crisis.id, "partner_id": customer.id}
+        )
+        compensation = (
+            self.env["crisis.compensation"]
+            .with_user(requester)
+            .create({"impact_id": impact.id, "type": "refund", "amount": 40.0})
+        )
+        compensation.action_submit()
+        self.assertEqual(compensation.user_id, requester)
+        self.assertEqual(compensation.state, "to_approve")
+
+        self.start_tour(
+            f"/odoo/action-crisis_management.crisis_crisis_action/{crisis.id}",
+            "crisis_management_response_tour",
+            login="admin",
+        )
+        self.env.invalidate_all()
+        self.assertEqual(crisis.playbook_id, playbook)
+        self.assertEqual(crisis.action_plan_ids.playbook_id, playbook)
+        steps = crisis.action_ids
+        self.assertEqual(len(steps), 2)
+        self.assertEqual(steps.playbook_step_id, playbook.step_ids)
+        done = steps.filtered(lambda step: step.state == "done")
+        self.assertEqual(done.mapped("name"), ["Tour: stop the shipments"])
+        self.assertTrue(done.date_done)
+        self.assertEqual((steps - done).state, "todo")
+        self.assertEqual(compensation.state, "approved")
+        self.assertEqual(compensation.approved_by_id, self.env.ref("base.user_admin"))
+        self.assertTrue(compensation.date_approved)
