@@ -15,6 +15,7 @@
         "data/crisis_stage_data.xml",
         "data/crisis_type_data.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "views/crisis_stage_views.xml",
         "views/crisis_type_views.xml",
         "views/crisis_team_views.xml",

@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
+from . import reminders
 from .crisis_team_member import TEAM_ROLES
 
 ACTION_STATES = [
@@ -55,6 +59,9 @@ class CrisisAction(models.Model):
     is_overdue = fields.Boolean(compute="_compute_deadline_flags", search="_search_is_overdue")
     is_due_today = fields.Boolean(compute="_compute_deadline_flags")
     color = fields.Integer()
+    reminded_deadline = fields.Datetime(
+        copy=False, help="The deadline the assignee was last reminded of (scheduled reminders)."
+    )
 
     @api.depends("date_deadline", "state")
     def _compute_deadline_flags(self):
@@ -98,6 +105,32 @@ class CrisisAction(models.Model):
                 100.0 * done / relevant if relevant else 0.0,
             )
         return result
+
+    @api.model
+    def _cron_remind_steps(self):
+        """Steps due within 24 hours or overdue: one activity for their assignee.
+
+        Once per step and deadline: a moved deadline is reminded again.
+        """
+        horizon = fields.Datetime.now() + timedelta(hours=24)
+        due = SQL(
+            "state IN %s AND date_deadline <= %s AND user_id IS NOT NULL"
+            " AND reminded_deadline IS DISTINCT FROM date_deadline",
+            OPEN_STATES,
+            horizon,
+        )
+        steps = reminders.lock_due(self, due)
+        reminders.schedule_activities(
+            [(step, step.user_id) for step in steps],
+            summary_of=lambda step: self.env._("Crisis step due: %s", step.name),
+            date_of=lambda step: fields.Date.context_today(step, step.date_deadline),
+            note_of=lambda step: step.crisis_id.display_name,
+        )
+        for step in steps:
+            step.reminded_deadline = step.date_deadline
+        self.env["ir.cron"]._notify_progress(
+            done=len(steps), remaining=reminders.count_due(self, due)
+        )
 
     def write(self, vals):
         if "state" in vals:

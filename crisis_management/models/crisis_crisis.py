@@ -3,8 +3,9 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import is_html_empty
+from odoo.tools import SQL, is_html_empty
 
+from . import reminders
 from .crisis_action import OPEN_STATES
 from .crisis_type import SEVERITIES
 
@@ -152,6 +153,12 @@ class CrisisCrisis(models.Model):
         compute="_compute_sla_dates",
         store=True,
         help="From this date on, an unacknowledged crisis is at risk of breaching its SLA.",
+    )
+    date_escalated = fields.Datetime(
+        string="Escalated On",
+        readonly=True,
+        copy=False,
+        help="When the crisis was escalated to the Crisis Managers for a missed first response.",
     )
     sla_result = fields.Selection(
         [("met", "Met"), ("breached", "Breached")],
@@ -501,6 +508,49 @@ class CrisisCrisis(models.Model):
             raise UserError(self.env._("This crisis is already acknowledged."))
         to_acknowledge.date_acknowledged = fields.Datetime.now()
         return True
+
+    @api.model
+    def _cron_escalate_sla(self):
+        """Crises not acknowledged by their deadline: escalate once to the managers.
+
+        A message on the crisis and an activity for each Crisis Manager of its
+        company.
+        """
+        due = SQL(
+            "active AND date_acknowledged IS NULL AND date_escalated IS NULL"
+            " AND sla_deadline < %s"
+            " AND stage_id IN (SELECT id FROM crisis_stage WHERE is_resolved IS NOT TRUE)",
+            fields.Datetime.now(),
+        )
+        crises = reminders.lock_due(self, due)
+        managers = self.env.ref("crisis_management.group_crisis_manager").users.filtered(
+            lambda user: not user.share and user.active
+        )
+        reminders.schedule_activities(
+            [
+                (crisis, manager)
+                for crisis in crises
+                for manager in managers
+                if crisis.company_id in manager.company_ids
+            ],
+            summary_of=lambda crisis: self.env._(
+                "SLA breached: %s is not acknowledged", crisis.reference
+            ),
+            date_of=lambda crisis: fields.Date.context_today(crisis),
+        )
+        now = fields.Datetime.now()
+        for crisis in crises:
+            crisis.message_post(
+                body=self.env._(
+                    "Escalated: the crisis was not acknowledged before its deadline (%s).",
+                    fields.Datetime.to_string(crisis.sla_deadline),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        crises.date_escalated = now
+        self.env["ir.cron"]._notify_progress(
+            done=len(crises), remaining=reminders.count_due(self, due)
+        )
 
     def action_approve_statement(self):
         if not self.env.user.has_group("crisis_management.group_crisis_manager"):

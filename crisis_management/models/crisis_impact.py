@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from . import reminders
 from .crisis_type import SEVERITIES
 
 CONTACT_STATUSES = [
@@ -62,6 +63,9 @@ class CrisisImpact(models.Model):
     )
     date_last_contact = fields.Datetime(string="Last Contact", tracking=True)
     date_next_followup = fields.Date(string="Next Follow-up", tracking=True)
+    reminded_followup = fields.Date(
+        copy=False, help="The follow-up date the agent was last reminded of (scheduled reminders)."
+    )
     feedback = fields.Text(help="What the customer told us.")
     churn_risk = fields.Boolean(
         tracking=True, help="The customer may leave us: follow up with special care."
@@ -99,6 +103,27 @@ class CrisisImpact(models.Model):
         totals = self.env["crisis.compensation"]._crisis_totals("impact_id", self.ids)
         for impact in self:
             impact.compensation_total = totals.get(impact.id, 0.0)
+
+    @api.model
+    def _cron_remind_followups(self):
+        """Lines whose next follow-up date is reached: one activity for their agent, once."""
+        due = SQL(
+            "date_next_followup <= %s AND user_id IS NOT NULL"
+            " AND reminded_followup IS DISTINCT FROM date_next_followup",
+            fields.Date.context_today(self),
+        )
+        impacts = reminders.lock_due(self, due)
+        reminders.schedule_activities(
+            [(impact, impact.user_id) for impact in impacts],
+            summary_of=lambda impact: self.env._("Call back %s", impact.partner_id.display_name),
+            date_of=lambda impact: impact.date_next_followup,
+            note_of=lambda impact: impact.crisis_id.display_name,
+        )
+        for impact in impacts:
+            impact.reminded_followup = impact.date_next_followup
+        self.env["ir.cron"]._notify_progress(
+            done=len(impacts), remaining=reminders.count_due(self, due)
+        )
 
     @api.constrains("date_last_contact")
     def _check_date_last_contact(self):

@@ -1,6 +1,9 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
+
+from . import reminders
 
 
 class CrisisPlaybook(models.Model):
@@ -54,6 +57,9 @@ class CrisisPlaybook(models.Model):
         readonly=False,
         tracking=True,
     )
+    reminded_review = fields.Date(
+        copy=False, help="The review date the owner was last reminded of (scheduled reminders)."
+    )
     date_next_drill = fields.Date(string="Next Drill", tracking=True)
     drill_ids = fields.One2many("crisis.crisis", "drill_playbook_id", string="Drills")
     drill_count = fields.Integer(compute="_compute_drill_count", string="Drills Count")
@@ -91,6 +97,26 @@ class CrisisPlaybook(models.Model):
         )
         for playbook in self:
             playbook.drill_count = counts.get(playbook, 0)
+
+    @api.model
+    def _cron_remind_reviews(self):
+        """Playbooks past their next review date: one activity for their owner, once."""
+        due = SQL(
+            "active AND date_next_review <= %s AND user_id IS NOT NULL"
+            " AND reminded_review IS DISTINCT FROM date_next_review",
+            fields.Date.context_today(self),
+        )
+        playbooks = reminders.lock_due(self, due)
+        reminders.schedule_activities(
+            [(playbook, playbook.user_id) for playbook in playbooks],
+            summary_of=lambda playbook: self.env._("Review the playbook %s", playbook.name),
+            date_of=lambda playbook: playbook.date_next_review,
+        )
+        for playbook in playbooks:
+            playbook.reminded_review = playbook.date_next_review
+        self.env["ir.cron"]._notify_progress(
+            done=len(playbooks), remaining=reminders.count_due(self, due)
+        )
 
     def action_mark_reviewed(self):
         self.write({"date_last_review": fields.Date.context_today(self)})

@@ -6,6 +6,7 @@ from . import test_impact_wizard
 from . import test_install
 from . import test_partner
 from . import test_playbook
+from . import test_reminders
 from . import test_stage_access
 from . import test_statement
 from . import test_tour

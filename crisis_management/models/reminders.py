@@ -1,0 +1,54 @@
+"""Shared by the crisis crons: pick due records safely, give activities once."""
+
+from odoo.tools import SQL
+
+# records handled per cron call; the cron runs again while some remain
+BATCH_SIZE = 500
+
+
+def lock_due(model, condition, limit=BATCH_SIZE):
+    """Lock and return up to ``limit`` records of ``model`` matching ``condition``.
+
+    ``FOR UPDATE SKIP LOCKED``: a second worker running the same cron at the
+    same time skips the rows the first one holds, so nothing is handled twice.
+    """
+    model.env.flush_all()
+    model.env.cr.execute(
+        SQL(
+            "SELECT id FROM %s WHERE %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+            SQL.identifier(model._table),
+            condition,
+            limit,
+        )
+    )
+    return model.browse(row[0] for row in model.env.cr.fetchall())
+
+
+def count_due(model, condition):
+    model.env.flush_all()
+    model.env.cr.execute(
+        SQL("SELECT COUNT(*) FROM %s WHERE %s", SQL.identifier(model._table), condition)
+    )
+    return model.env.cr.fetchone()[0]
+
+
+def schedule_activities(pairs, summary_of, date_of, note_of=None):
+    """One To-Do activity per (record, user) pair, created in one batch."""
+    if not pairs:
+        return None
+    env = pairs[0][0].env
+    activity_type = env.ref("mail.mail_activity_data_todo")
+    values = [
+        {
+            "res_model_id": env["ir.model"]._get_id(record._name),
+            "res_id": record.id,
+            "activity_type_id": activity_type.id,
+            "summary": summary_of(record),
+            "note": note_of(record) if note_of else False,
+            "date_deadline": date_of(record),
+            "user_id": user.id,
+        }
+        for record, user in pairs
+    ]
+    # no "you have been assigned" email per activity: the activity is the reminder
+    return env["mail.activity"].with_context(mail_activity_quick_update=True).create(values)

@@ -1,0 +1,146 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+import odoo
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import CrisisCase
+
+
+@tagged("post_install", "-at_install")
+class TestReminders(CrisisCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the demo data may hold due records too: only ours count here
+        cls.todo = cls.env.ref("mail.mail_activity_data_todo")
+        with freeze_time("2026-04-01 08:00:00"):
+            cls.playbook = cls.env["crisis.playbook"].create(
+                {
+                    "name": "Outage response",
+                    "user_id": cls.user_manager.id,
+                    "review_interval": 6,
+                    "date_last_review": "2025-10-01",
+                    "step_ids": [
+                        (0, 0, {"name": "Open the bridge", "role": "lead", "deadline_hours": 1}),
+                        (0, 0, {"name": "Write the report", "role": "lead", "deadline_hours": 72}),
+                    ],
+                }
+            )
+            cls.crisis = cls._create_crisis(
+                user=cls.user_crisis, playbook_id=cls.playbook.id, severity="high"
+            )
+        cls.first, cls.second = cls.crisis.action_ids.sorted("sequence")
+
+    def _activities(self, records):
+        return self.env["mail.activity"].search(
+            [("res_model", "=", records._name), ("res_id", "in", records.ids)]
+        )
+
+    def test_step_reminders_once_per_deadline(self):
+        Action = self.env["crisis.action"]
+        with freeze_time("2026-04-01 08:30:00"):
+            Action._cron_remind_steps()
+            # 08:30: the first step is due within 24 h, the second (due in 72 h) not yet
+            self.assertEqual(self._activities(self.first).user_id, self.user_crisis)
+            self.assertFalse(self._activities(self.second))
+            Action._cron_remind_steps()
+            self.assertEqual(len(self._activities(self.first)), 1, "not twice")
+        with freeze_time("2026-04-03 09:00:00"):
+            Action._cron_remind_steps()
+            self.assertEqual(len(self._activities(self.second)), 1)
+            # a moved deadline is reminded again; a done step is not
+            self.first.date_deadline = fields.Datetime.now() + timedelta(hours=2)
+            self.second.action_done()
+            self.second.date_deadline = fields.Datetime.now() + timedelta(hours=3)
+            Action._cron_remind_steps()
+            self.assertEqual(len(self._activities(self.first)), 2)
+            self.assertEqual(len(self._activities(self.second)), 1)
+
+    def test_two_workers_at_once(self):
+        """A second worker skips the steps the first one holds.
+
+        It runs on a real second connection, which sees only committed data:
+        the steps of the demo data, installed with the addon, due by now.
+        """
+        due_sql = (
+            "SELECT id FROM crisis_action WHERE state IN ('todo', 'in_progress')"
+            " AND user_id IS NOT NULL AND date_deadline <= (now() AT TIME ZONE 'UTC')"
+            " + interval '24 hours' AND reminded_deadline IS DISTINCT FROM date_deadline"
+        )
+        with odoo.sql_db.db_connect(self.env.cr.dbname).cursor() as other_cr:
+            other_cr.execute(due_sql)
+            committed_due = [row[0] for row in other_cr.fetchall()]
+            self.assertTrue(committed_due, "the demo data holds due steps")
+            other_cr.rollback()
+
+            # the first worker (this test's transaction) takes them
+            self.env["crisis.action"]._cron_remind_steps()
+            steps = self.env["crisis.action"].browse(committed_due)
+            self.assertEqual(len(self._activities(steps)), len(steps))
+
+            # the second worker, at the same time, finds them locked (were it to
+            # wait for them instead, it would fail after 5 s instead of hanging)
+            other_cr.execute("SET lock_timeout = '5s'")
+            other = odoo.api.Environment(other_cr, odoo.SUPERUSER_ID, {})
+            other["crisis.action"]._cron_remind_steps()
+            other_cr.execute(
+                "SELECT COUNT(*) FROM mail_activity WHERE res_model = 'crisis.action'"
+                " AND res_id = ANY(%s)",
+                [committed_due],
+            )
+            self.assertEqual(other_cr.fetchone()[0], 0, "nothing created twice")
+            other_cr.rollback()
+
+    def test_sla_escalation_once(self):
+        Crisis = self.env["crisis.crisis"]
+        with freeze_time("2026-04-01 10:00:00"):  # high: 4 h, deadline 12:00
+            Crisis._cron_escalate_sla()
+            self.assertFalse(self.crisis.date_escalated)
+        with freeze_time("2026-04-01 12:30:00"):
+            Crisis._cron_escalate_sla()
+            self.assertTrue(self.crisis.date_escalated)
+            activities = self._activities(self.crisis)
+            self.assertIn(self.user_manager, activities.user_id)
+            self.assertNotIn(self.user_manager_2, activities.user_id, "another company")
+            self.assertIn("Escalated", self.crisis.message_ids[0].body)
+            Crisis._cron_escalate_sla()
+            self.assertEqual(self._activities(self.crisis), activities, "not twice")
+        acknowledged = self._create_crisis(
+            severity="critical", date_declared="2026-04-01 08:00:00"
+        )
+        acknowledged.date_acknowledged = "2026-04-01 08:10:00"
+        with freeze_time("2026-04-02 00:00:00"):
+            Crisis._cron_escalate_sla()
+            self.assertFalse(acknowledged.date_escalated)
+
+    def test_customer_followups_and_playbook_reviews(self):
+        impact = self.env["crisis.impact"].create(
+            {
+                "crisis_id": self.crisis.id,
+                "partner_id": self.customers[0].id,
+                "user_id": self.user_crisis_2.id,
+                "date_next_followup": "2026-04-05",
+            }
+        )
+        Impact, Playbook = self.env["crisis.impact"], self.env["crisis.playbook"]
+        with freeze_time("2026-03-30 09:00:00"):
+            Impact._cron_remind_followups()
+            Playbook._cron_remind_reviews()
+            self.assertFalse(self._activities(impact))
+            self.assertFalse(self._activities(self.playbook), "review due on 2026-04-01")
+        with freeze_time("2026-04-05 09:00:00"):
+            for _run in range(2):
+                Impact._cron_remind_followups()
+                Playbook._cron_remind_reviews()
+            self.assertEqual(self._activities(impact).user_id, self.user_crisis_2)
+            self.assertEqual(self._activities(self.playbook).user_id, self.user_manager)
+            impact.date_next_followup = "2026-04-08"
+            self.playbook.action_mark_reviewed()
+        with freeze_time("2026-04-08 09:00:00"):
+            Impact._cron_remind_followups()
+            Playbook._cron_remind_reviews()
+            self.assertEqual(len(self._activities(impact)), 2, "the new follow-up date")
+            self.assertEqual(len(self._activities(self.playbook)), 1, "reviewed: next in October")
