@@ -421,32 +421,27 @@ class CrisisCrisis(models.Model):
                         reference=crisis.reference,
                     )
                 )
-            later = [
-                (
-                    crisis.date_acknowledged,
+            if crisis.date_acknowledged and crisis.date_acknowledged < declared:
+                raise ValidationError(
                     self.env._(
                         "Crisis %(reference)s cannot be acknowledged before it was declared.",
                         reference=crisis.reference,
-                    ),
-                ),
-                (
-                    crisis.date_resolved,
+                    )
+                )
+            if crisis.date_resolved and crisis.date_resolved < declared:
+                raise ValidationError(
                     self.env._(
                         "Crisis %(reference)s cannot be resolved before it was declared.",
                         reference=crisis.reference,
-                    ),
-                ),
-                (
-                    crisis.date_closed,
+                    )
+                )
+            if crisis.date_closed and crisis.date_closed < declared:
+                raise ValidationError(
                     self.env._(
                         "Crisis %(reference)s cannot be closed before it was declared.",
                         reference=crisis.reference,
-                    ),
-                ),
-            ]
-            for date, message in later:
-                if date and date < declared:
-                    raise ValidationError(message)
+                    )
+                )
 
     # ------------------------------------------------------------------
     # CRUD
