@@ -112,17 +112,14 @@ class CrisisImpact(models.Model):
             " AND reminded_followup IS DISTINCT FROM date_next_followup",
             fields.Date.context_today(self),
         )
-        impacts = reminders.lock_due(self, due)
-        reminders.schedule_activities(
-            [(impact, impact.user_id) for impact in impacts],
+        reminders.remind_once(
+            self,
+            due,
+            "date_next_followup",
+            "reminded_followup",
             summary_of=lambda impact: self.env._("Call back %s", impact.partner_id.display_name),
             date_of=lambda impact: impact.date_next_followup,
             note_of=lambda impact: impact.crisis_id.display_name,
-        )
-        for impact in impacts:
-            impact.reminded_followup = impact.date_next_followup
-        self.env["ir.cron"]._notify_progress(
-            done=len(impacts), remaining=reminders.count_due(self, due)
         )
 
     @api.constrains("date_last_contact")

@@ -106,16 +106,13 @@ class CrisisPlaybook(models.Model):
             " AND reminded_review IS DISTINCT FROM date_next_review",
             fields.Date.context_today(self),
         )
-        playbooks = reminders.lock_due(self, due)
-        reminders.schedule_activities(
-            [(playbook, playbook.user_id) for playbook in playbooks],
+        reminders.remind_once(
+            self,
+            due,
+            "date_next_review",
+            "reminded_review",
             summary_of=lambda playbook: self.env._("Review the playbook %s", playbook.name),
             date_of=lambda playbook: playbook.date_next_review,
-        )
-        for playbook in playbooks:
-            playbook.reminded_review = playbook.date_next_review
-        self.env["ir.cron"]._notify_progress(
-            done=len(playbooks), remaining=reminders.count_due(self, due)
         )
 
     def action_mark_reviewed(self):

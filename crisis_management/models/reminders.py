@@ -52,3 +52,19 @@ def schedule_activities(pairs, summary_of, date_of, note_of=None):
     ]
     # no "you have been assigned" email per activity: the activity is the reminder
     return env["mail.activity"].with_context(mail_activity_quick_update=True).create(values)
+
+
+def remind_once(model, due, source_field, marker_field, summary_of, date_of, note_of=None):
+    """The cron pattern: an activity for the ``user_id`` of each due record, once.
+
+    ``due`` must exclude the records whose ``marker_field`` already holds the
+    value of their ``source_field`` (the date they were reminded of); the
+    records handled get it. Progress goes to the scheduler.
+    """
+    records = lock_due(model, due)
+    schedule_activities(
+        [(record, record.user_id) for record in records], summary_of, date_of, note_of
+    )
+    for record in records:
+        record[marker_field] = record[source_field]
+    model.env["ir.cron"]._notify_progress(done=len(records), remaining=count_due(model, due))
