@@ -129,53 +129,6 @@ class CrisisAction(models.Model):
             note_of=lambda step: step.crisis_id.display_name,
         )
 
-    @api.model
-    def _progress_by(self, field_name, ids):
-        """{id: (open steps, progress %)} of the steps grouped by ``field_name``.
-
-        Progress is the share of steps done, cancelled steps left out.
-        """
-        counts = {}
-        for record, state, count in self._read_group(
-            [(field_name, "in", ids)], [field_name, "state"], ["__count"]
-        ):
-            counts.setdefault(record.id, {})[state] = count
-        result = {}
-        for record_id, by_state in counts.items():
-            relevant = sum(by_state.values()) - by_state.get("cancelled", 0)
-            done = by_state.get("done", 0)
-            result[record_id] = (
-                sum(by_state.get(state, 0) for state in OPEN_STATES),
-                100.0 * done / relevant if relevant else 0.0,
-            )
-        return result
-
-    @api.model
-    def _cron_remind_steps(self):
-        """Steps due within 24 hours or overdue: one activity for their assignee.
-
-        Once per step and deadline: a moved deadline is reminded again.
-        """
-        horizon = fields.Datetime.now() + timedelta(hours=24)
-        due = SQL(
-            "state IN %s AND date_deadline <= %s AND user_id IS NOT NULL"
-            " AND reminded_deadline IS DISTINCT FROM date_deadline",
-            OPEN_STATES,
-            horizon,
-        )
-        steps = reminders.lock_due(self, due)
-        reminders.schedule_activities(
-            [(step, step.user_id) for step in steps],
-            summary_of=lambda step: self.env._("Crisis step due: %s", step.name),
-            date_of=lambda step: fields.Date.context_today(step, step.date_deadline),
-            note_of=lambda step: step.crisis_id.display_name,
-        )
-        for step in steps:
-            step.reminded_deadline = step.date_deadline
-        self.env["ir.cron"]._notify_progress(
-            done=len(steps), remaining=reminders.count_due(self, due)
-        )
-
     def write(self, vals):
         if "state" in vals:
             vals["date_done"] = fields.Datetime.now() if vals["state"] == "done" else False
