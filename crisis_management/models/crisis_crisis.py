@@ -467,15 +467,7 @@ class CrisisCrisis(models.Model):
     def write(self, vals):
         # editing an approved statement sends it back to draft
         if "public_statement" in vals and "statement_state" not in vals:
-            approved = self.filtered(lambda c: c.statement_state == "approved")
-            if approved:
-                approved.write(
-                    {
-                        "statement_state": "draft",
-                        "statement_approved_by_id": False,
-                        "date_statement_approved": False,
-                    }
-                )
+            self.filtered(lambda c: c.statement_state == "approved").action_reset_statement()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -533,16 +525,16 @@ class CrisisCrisis(models.Model):
             ),
             date_of=lambda crisis: fields.Date.context_today(crisis),
         )
-        now = fields.Datetime.now()
-        for crisis in crises:
-            crisis.message_post(
-                body=self.env._(
+        crises._message_log_batch(
+            bodies={
+                crisis.id: self.env._(
                     "Escalated: the crisis was not acknowledged before its deadline (%s).",
                     fields.Datetime.to_string(crisis.sla_deadline),
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-        crises.date_escalated = now
+                )
+                for crisis in crises
+            }
+        )
+        crises.date_escalated = fields.Datetime.now()
         self.env["ir.cron"]._notify_progress(
             done=len(crises), remaining=reminders.count_due(self, due)
         )
