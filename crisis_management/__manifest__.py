@@ -7,7 +7,7 @@
     "author": "Crisis Management Contributors",
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["mail"],
+    "depends": ["mail", "rating"],
     "data": [
         "security/crisis_security.xml",
         "security/ir.model.access.csv",
@@ -23,6 +23,8 @@
         "views/crisis_action_views.xml",
         "views/crisis_impact_views.xml",
         "views/crisis_compensation_views.xml",
+        "views/crisis_update_views.xml",
+        "wizard/crisis_notify_wizard_views.xml",
         "wizard/crisis_compensation_wizard_views.xml",
         "views/crisis_crisis_views.xml",
         "views/res_partner_views.xml",

@@ -22,7 +22,7 @@ SLA_RISK_SHARE = 0.25
 class CrisisCrisis(models.Model):
     _name = "crisis.crisis"
     _description = "Crisis"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "rating.parent.mixin"]
     _order = "date_declared desc, id desc"
     _rec_names_search = ["name", "reference"]
     _check_company_auto = True
@@ -139,6 +139,57 @@ class CrisisCrisis(models.Model):
     )
     talking_points = fields.Html(
         help="Internal: what agents say on the phone. Never sent to customers.",
+    )
+
+    # customer updates: a cadence until resolution
+    update_ids = fields.One2many("crisis.update", "crisis_id", string="Customer Updates")
+    update_count = fields.Integer(compute="_compute_update_count", string="Updates Sent")
+    update_interval_hours = fields.Float(
+        string="Update Every",
+        compute="_compute_update_interval_hours",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Hours between two updates to the affected customers while the crisis is open; "
+        "set by severity (Crisis Settings).",
+    )
+    communication_user_id = fields.Many2one(
+        "res.users",
+        string="Communications Owner",
+        compute="_compute_communication_user_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+        help="Reminded when the next customer update is due: the team's communications "
+        "member, else the crisis lead.",
+    )
+    date_last_update = fields.Datetime(
+        string="Last Customer Update", readonly=True, copy=False, tracking=True
+    )
+    date_next_update = fields.Datetime(
+        string="Next Customer Update",
+        compute="_compute_date_next_update",
+        store=True,
+        help="When the affected customers should hear from us again.",
+    )
+    reminded_update = fields.Datetime(
+        copy=False,
+        help="The customer update due date the communications owner was last reminded of.",
+    )
+
+    # satisfaction: a rating request some days after resolution
+    date_satisfaction_requested = fields.Datetime(
+        string="Satisfaction Survey Sent On", readonly=True, copy=False
+    )
+    rating_request_count = fields.Integer(
+        compute="_compute_rating_response_rate", string="Ratings Requested"
+    )
+    rating_response_rate = fields.Float(
+        compute="_compute_rating_response_rate",
+        help="Share of the customers asked for a rating who answered.",
     )
 
     # SLA: first response (acknowledgement) before a deadline set by severity
@@ -277,6 +328,54 @@ class CrisisCrisis(models.Model):
                 crisis.date_closed = False
             elif not crisis.date_closed:
                 crisis.date_closed = now
+
+    def _compute_update_count(self):
+        counts = dict(
+            self.env["crisis.update"]._read_group(
+                [("crisis_id", "in", self.ids)], ["crisis_id"], ["__count"]
+            )
+        )
+        for crisis in self:
+            crisis.update_count = counts.get(crisis, 0)
+
+    @api.depends("severity", "company_id")
+    def _compute_update_interval_hours(self):
+        for crisis in self:
+            company = crisis.company_id or self.env.company
+            crisis.update_interval_hours = company._crisis_update_hours(crisis.severity)
+
+    @api.depends("team_id", "user_id")
+    def _compute_communication_user_id(self):
+        for crisis in self:
+            members = crisis.team_id.member_ids.filtered(lambda m: m.role == "communications")
+            crisis.communication_user_id = members[:1].user_id or crisis.user_id
+
+    @api.depends("date_declared", "date_last_update", "update_interval_hours", "is_drill")
+    def _compute_date_next_update(self):
+        for crisis in self:
+            start = crisis.date_last_update or crisis.date_declared
+            if crisis.is_drill or not start or crisis.update_interval_hours <= 0:
+                crisis.date_next_update = False
+            else:
+                crisis.date_next_update = start + timedelta(hours=crisis.update_interval_hours)
+
+    def _compute_rating_response_rate(self):
+        # sudo: counts only, like the parent mixin's rating statistics
+        requested = dict(
+            self.env["crisis.impact"]
+            .sudo()
+            ._read_group(
+                [("crisis_id", "in", self.ids), ("date_rating_requested", "!=", False)],
+                ["crisis_id"],
+                ["__count"],
+            )
+        )
+        for crisis in self:
+            count = requested.get(crisis, 0)
+            crisis.rating_request_count = count
+            crisis.rating_response_rate = (
+                100.0 * crisis.sudo().rating_count / count if count else 0
+            )
 
     @api.depends("date_declared", "severity", "company_id")
     def _compute_sla_dates(self):
@@ -468,7 +567,13 @@ class CrisisCrisis(models.Model):
         # editing an approved statement sends it back to draft
         if "public_statement" in vals and "statement_state" not in vals:
             self.filtered(lambda c: c.statement_state == "approved").action_reset_statement()
-        return super().write(vals)
+        moved = self.browse()
+        if vals.get("stage_id"):
+            moved = self.filtered(lambda c: c.stage_id.id != vals["stage_id"])
+        result = super().write(vals)
+        if moved:
+            moved._notify_stage_customers()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_customers(self):
@@ -567,6 +672,105 @@ class CrisisCrisis(models.Model):
                 "statement_approved_by_id": False,
                 "date_statement_approved": False,
             }
+        )
+
+    def _notify_stage_customers(self):
+        """The stage's email, if it has one, to the affected customers of real crises."""
+        for stage, crises in self.grouped("stage_id").items():
+            template = stage.mail_template_id
+            crises = crises.filtered(lambda c: not c.is_drill and c.affected_count)
+            if not template or not crises:
+                continue
+            kind = "resolution" if stage.is_resolved else "progress"
+            crises.impact_ids._crisis_send(template, kind=kind)
+
+    def action_notify_customers(self):
+        self.ensure_one()
+        self._check_can_speak_to_customers()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crisis_management.crisis_notify_wizard_action"
+        )
+        action["context"] = {"default_crisis_id": self.id}
+        return action
+
+    def action_view_updates(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crisis_management.crisis_update_action"
+        )
+        action["domain"] = [("crisis_id", "=", self.id)]
+        action["context"] = {"default_crisis_id": self.id}
+        action["display_name"] = self.env._("Customer Updates of %s", self.reference)
+        return action
+
+    def action_view_ratings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("rating.rating_rating_action")
+        action["domain"] = [
+            ("parent_res_model", "=", self._name),
+            ("parent_res_id", "=", self.id),
+            ("consumed", "=", True),
+        ]
+        action["context"] = {}
+        return action
+
+    @api.model
+    def _cron_remind_updates(self):
+        """Open crises whose next customer update is due: one activity, per due time."""
+        due = SQL(
+            "active AND is_drill IS NOT TRUE AND date_next_update <= %s"
+            " AND COALESCE(communication_user_id, user_id) IS NOT NULL"
+            " AND reminded_update IS DISTINCT FROM date_next_update"
+            " AND stage_id IN (SELECT id FROM crisis_stage WHERE is_resolved IS NOT TRUE)",
+            fields.Datetime.now(),
+        )
+        crises = reminders.lock_due(self, due)
+        reminders.schedule_activities(
+            [(crisis, crisis.communication_user_id or crisis.user_id) for crisis in crises],
+            summary_of=lambda crisis: self.env._("Customer update due for %s", crisis.reference),
+            date_of=lambda crisis: fields.Date.context_today(crisis, crisis.date_next_update),
+            note_of=lambda crisis: self.env._(
+                "The affected customers of %(crisis)s expect an update: use Notify Customers.",
+                crisis=crisis.display_name,
+            ),
+        )
+        for crisis in crises:
+            crisis.reminded_update = crisis.date_next_update
+        self.env["ir.cron"]._notify_progress(
+            done=len(crises), remaining=reminders.count_due(self, due)
+        )
+
+    @api.model
+    def _cron_request_satisfaction(self, batch_size=50):
+        """Some days after resolution, ask every notified customer for a rating, once.
+
+        Crises are handled ``batch_size`` at a time, each with all its notified
+        customers; the delay and template are the company's (Crisis Settings).
+        Crises whose statement is no longer approved wait until it is.
+        """
+        due = SQL(
+            "active AND is_drill IS NOT TRUE AND date_satisfaction_requested IS NULL"
+            " AND statement_state = 'approved' AND date_resolved IS NOT NULL"
+            " AND date_resolved <= %s::timestamp - make_interval(days => ("
+            "SELECT crisis_satisfaction_days FROM res_company WHERE id = company_id))",
+            fields.Datetime.now(),
+        )
+        crises = reminders.lock_due(self, due, limit=batch_size)
+        Impact = self.env["crisis.impact"]
+        impacts = Impact.search(
+            [
+                ("crisis_id", "in", crises.ids),
+                ("date_last_contact", "!=", False),
+                ("date_rating_requested", "=", False),
+            ]
+        )
+        for company, company_impacts in impacts.grouped("company_id").items():
+            template = company._crisis_satisfaction_template()
+            if template:
+                company_impacts._crisis_request_rating(template)
+        crises.date_satisfaction_requested = fields.Datetime.now()
+        self.env["ir.cron"]._notify_progress(
+            done=len(crises), remaining=reminders.count_due(self, due)
         )
 
     def _check_can_speak_to_customers(self):

@@ -1,8 +1,10 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from . import reminders
+from odoo.addons.rating.models import rating_data
+
+from . import customer_mail, reminders
 from .crisis_type import SEVERITIES
 
 CONTACT_STATUSES = [
@@ -17,7 +19,7 @@ CONTACT_STATUSES = [
 class CrisisImpact(models.Model):
     _name = "crisis.impact"
     _description = "Affected Customer"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["rating.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "is_priority desc, impact_level_rank desc, id"
     _rec_name = "partner_id"
     _check_company_auto = True
@@ -83,6 +85,25 @@ class CrisisImpact(models.Model):
     crisis_stage_id = fields.Many2one(related="crisis_id.stage_id", string="Crisis Stage")
     is_drill = fields.Boolean(related="crisis_id.is_drill")
     color = fields.Integer()
+    last_update_id = fields.Many2one(
+        "crisis.update",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The last crisis update emailed to this customer.",
+    )
+    date_rating_requested = fields.Datetime(
+        string="Rating Requested On",
+        readonly=True,
+        copy=False,
+        help="When the customer was asked to rate how the crisis was handled.",
+    )
+    update_body = fields.Html(
+        compute="_compute_update_body",
+        sanitize=False,
+        help="For email templates: the text of the update being sent, the approved public "
+        "statement by default.",
+    )
 
     _sql_constraints = [
         (
@@ -97,6 +118,13 @@ class CrisisImpact(models.Model):
         ranks = {level: rank for rank, (level, _label) in enumerate(SEVERITIES)}
         for impact in self:
             impact.impact_level_rank = ranks.get(impact.impact_level, 0)
+
+    @api.depends("crisis_id.public_statement")
+    @api.depends_context("crisis_update_body")
+    def _compute_update_body(self):
+        body = self.env.context.get("crisis_update_body")
+        for impact in self:
+            impact.update_body = body or impact.crisis_id.public_statement
 
     @api.depends("compensation_ids.amount_company", "compensation_ids.state")
     def _compute_compensation_total(self):
@@ -121,6 +149,47 @@ class CrisisImpact(models.Model):
             date_of=lambda impact: impact.date_next_followup,
             note_of=lambda impact: impact.crisis_id.display_name,
         )
+
+    def _rating_get_parent_field_name(self):
+        return "crisis_id"
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        """A low rating marks the customer as a churn risk and asks the agent to call."""
+        rating = super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        impact = self.browse(rating.res_id).exists()
+        if impact and rating.rating < rating_data.RATING_LIMIT_OK and not impact.churn_risk:
+            impact.churn_risk = True
+            agent = impact.user_id or impact.crisis_id.user_id
+            if agent:
+                impact.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=fields.Date.context_today(impact),
+                    summary=self.env._(
+                        "Unhappy customer: call %s", impact.partner_id.display_name
+                    ),
+                    note=self.env._(
+                        "%(customer)s rated the handling of %(crisis)s as dissatisfied.",
+                        customer=impact.partner_id.display_name,
+                        crisis=impact.crisis_id.display_name,
+                    ),
+                    user_id=agent.id,
+                )
+        return rating
 
     @api.constrains("date_last_contact")
     def _check_date_last_contact(self):
@@ -194,3 +263,102 @@ class CrisisImpact(models.Model):
         impacts.modified(["crisis_id", "partner_id", "contact_status", "is_priority"], create=True)
         impacts.check_access("create")
         return impacts
+
+    def _crisis_request_rating(self, template):
+        """Email the satisfaction request: one rating token per customer, made in batch."""
+        self.crisis_id.mapped("user_id")  # prefetched for the ratings' parent and operator
+        Rating = self.env["rating.rating"].sudo()
+        open_ratings = Rating.search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", self.ids),
+                ("consumed", "=", False),
+            ]
+        )
+        has_token = set(open_ratings.mapped("res_id"))
+        model_id = self.env["ir.model"]._get_id(self._name)
+        Rating.create(
+            [
+                {
+                    "partner_id": impact.partner_id.id,
+                    "rated_partner_id": impact._rating_get_operator().id,
+                    "res_model_id": model_id,
+                    "res_id": impact.id,
+                    "is_internal": False,
+                }
+                for impact in self
+                if impact.id not in has_token
+            ]
+        )
+        self.invalidate_recordset(["rating_ids"])
+        updates = self._crisis_send(template, kind="satisfaction")
+        # the customers actually emailed (not those without email or blacklisted)
+        self.filtered(
+            lambda impact: impact.last_update_id in updates
+        ).date_rating_requested = fields.Datetime.now()
+
+    def _crisis_send(self, template, kind="progress", body=None, audience="all", detail=False):
+        """Email ``template`` to the customers of these lines, one voice per crisis.
+
+        One personalised email per customer, rendered in the customer's language
+        and queued in Odoo's mail queue; customers without a valid email or on
+        the blacklist are skipped and counted. Each email is a message on the
+        customer's line; the lines get their last contact date and leave "to
+        contact". One crisis.update per crisis records the send. The number of
+        SQL queries does not depend on the number of customers.
+
+        :param body: the text of the update (``update_body`` in templates);
+            the approved public statement when empty
+        :return: the crisis.update records created
+        """
+        if not self:
+            return self.env["crisis.update"]
+        if template.model != self._name:
+            raise UserError(
+                self.env._("Template %s is not an email to affected customers.", template.name)
+            )
+        crises = self.crisis_id
+        crises._check_can_speak_to_customers()
+        crises.check_access("write")
+        now = fields.Datetime.now()
+        recipients = customer_mail.classify_recipients(self)
+        subject = template.with_context(lang=self.env.user.lang).subject or template.name
+        updates = (
+            self.env["crisis.update"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "crisis_id": crisis.id,
+                        "kind": kind,
+                        "name": subject[:250],
+                        "body": body or crisis.public_statement,
+                        "audience": audience,
+                        "audience_detail": detail,
+                        "template_id": template.id,
+                        "user_id": self.env.uid,
+                        "date_sent": now,
+                        "sent_count": len(recipients.sent_by_crisis.get(crisis.id, ())),
+                        "no_email_count": recipients.no_email_by_crisis.get(crisis.id, 0),
+                        "blacklisted_count": recipients.blacklisted_by_crisis.get(crisis.id, 0),
+                    }
+                    for crisis in crises
+                ]
+            )
+        )
+        sent = self.browse(recipients.impact_ids)
+        if sent:
+            customer_mail.queue_template(
+                sent.with_context(crisis_update_body=body or False), template
+            )
+            update_of = {update.crisis_id.id: update.id for update in updates}
+            quiet = sent.with_context(tracking_disable=True)
+            for crisis_id, impact_ids in recipients.sent_by_crisis.items():
+                quiet.browse(impact_ids).write(
+                    {"date_last_contact": now, "last_update_id": update_of[crisis_id]}
+                )
+            quiet.filtered(lambda i: i.contact_status == "to_contact").write(
+                {"contact_status": "notified"}
+            )
+        crises.sudo().date_last_update = now
+        return updates

@@ -27,3 +27,10 @@ class CrisisStage(models.Model):
         translate=True,
         help="What a crisis in this stage needs; shown on the kanban column.",
     )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Customer Email",
+        domain="[('model', '=', 'crisis.impact')]",
+        help="When a crisis enters this stage, its affected customers get this email "
+        "(never for drills). The public statement must be approved.",
+    )

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+SEVERITY_KEYS = ("critical", "high", "medium", "low")
+
 # code: (name, prefix, use date ranges)
 SEQUENCES = {
     "crisis.crisis": ("Crisis reference", "CRI/%(year)s/", True),
@@ -22,6 +24,24 @@ class ResCompany(models.Model):
         default=0.0,
         help="A Crisis User may approve another person's compensation up to this amount "
         "(company currency); 0 means never. Crisis Managers approve any amount.",
+    )
+    crisis_update_critical_hours = fields.Float(
+        string="Critical Crisis Update Interval", default=4.0
+    )
+    crisis_update_high_hours = fields.Float(string="High Crisis Update Interval", default=12.0)
+    crisis_update_medium_hours = fields.Float(string="Medium Crisis Update Interval", default=24.0)
+    crisis_update_low_hours = fields.Float(string="Low Crisis Update Interval", default=72.0)
+    crisis_satisfaction_days = fields.Integer(
+        string="Satisfaction Survey Delay",
+        default=3,
+        help="Days after a crisis is resolved before its notified customers are asked "
+        "for a satisfaction rating.",
+    )
+    crisis_satisfaction_template_id = fields.Many2one(
+        "mail.template",
+        string="Satisfaction Request Template",
+        domain="[('model', '=', 'crisis.impact')]",
+        help="Empty: the template shipped with the module.",
     )
     crisis_auto_apply_playbook = fields.Boolean(
         string="Apply Playbooks on Declaration",
@@ -48,6 +68,25 @@ class ResCompany(models.Model):
                     self.env._("Crisis response times must be longer than zero hours.")
                 )
 
+    @api.constrains(
+        "crisis_update_critical_hours",
+        "crisis_update_high_hours",
+        "crisis_update_medium_hours",
+        "crisis_update_low_hours",
+        "crisis_satisfaction_days",
+    )
+    def _check_crisis_update_intervals(self):
+        for company in self:
+            hours = [company._crisis_update_hours(severity) for severity in SEVERITY_KEYS]
+            if any(h <= 0 for h in hours):
+                raise ValidationError(
+                    self.env._("Customer update intervals must be longer than zero hours.")
+                )
+            if company.crisis_satisfaction_days < 0:
+                raise ValidationError(
+                    self.env._("The satisfaction survey delay cannot be negative.")
+                )
+
     @api.constrains("crisis_compensation_user_limit")
     def _check_crisis_compensation_user_limit(self):
         if any(company.crisis_compensation_user_limit < 0 for company in self):
@@ -58,6 +97,16 @@ class ResCompany(models.Model):
     def _crisis_sla_hours(self, severity):
         self.ensure_one()
         return self[f"crisis_sla_{severity or 'medium'}_hours"]
+
+    def _crisis_update_hours(self, severity):
+        self.ensure_one()
+        return self[f"crisis_update_{severity or 'medium'}_hours"]
+
+    def _crisis_satisfaction_template(self):
+        self.ensure_one()
+        return self.crisis_satisfaction_template_id or self.env.ref(
+            "crisis_management.mail_template_impact_satisfaction", raise_if_not_found=False
+        )
 
     def _crisis_sequence(self, code="crisis.crisis"):
         """This company's sequence ``code`` (see SEQUENCES), created on first use."""

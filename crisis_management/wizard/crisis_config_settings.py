@@ -9,6 +9,12 @@ COMPANY_FIELDS = [
     "crisis_sla_low_hours",
     "crisis_auto_apply_playbook",
     "crisis_compensation_user_limit",
+    "crisis_update_critical_hours",
+    "crisis_update_high_hours",
+    "crisis_update_medium_hours",
+    "crisis_update_low_hours",
+    "crisis_satisfaction_days",
+    "crisis_satisfaction_template_id",
 ]
 
 
@@ -29,6 +35,21 @@ class CrisisConfigSettings(models.TransientModel):
     crisis_sla_high_hours = fields.Float(string="High", required=True)
     crisis_sla_medium_hours = fields.Float(string="Medium", required=True)
     crisis_sla_low_hours = fields.Float(string="Low", required=True)
+    crisis_update_critical_hours = fields.Float(string="Critical crises", required=True)
+    crisis_update_high_hours = fields.Float(string="High crises", required=True)
+    crisis_update_medium_hours = fields.Float(string="Medium crises", required=True)
+    crisis_update_low_hours = fields.Float(string="Low crises", required=True)
+    crisis_satisfaction_days = fields.Integer(
+        string="Ask for a rating after (days)",
+        help="Days after a crisis is resolved before its notified customers are asked "
+        "for a satisfaction rating.",
+    )
+    crisis_satisfaction_template_id = fields.Many2one(
+        "mail.template",
+        string="Satisfaction request",
+        domain="[('model', '=', 'crisis.impact')]",
+        help="The email asking notified customers to rate how the crisis was handled.",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     crisis_compensation_user_limit = fields.Monetary(
         string="Crisis users approve up to",
@@ -46,6 +67,8 @@ class CrisisConfigSettings(models.TransientModel):
         values = super().default_get(fields_list)
         company = self.env.company
         values.update({name: company[name] for name in COMPANY_FIELDS if name in fields_list})
+        if "crisis_satisfaction_template_id" in fields_list:
+            values["crisis_satisfaction_template_id"] = company._crisis_satisfaction_template().id
         return values
 
     def action_save(self):

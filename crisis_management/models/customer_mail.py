@@ -1,0 +1,230 @@
+"""Emails to affected customers in bulk: the mail queue, without a query per customer.
+
+Odoo's composer creates each message and email through the ORM, which inserts
+100 rows per query and computes each row's values one by one. Here the
+template is rendered in batch (per language, as the composer does) and the
+messages, emails, recipients and notifications are inserted with one query per
+table, whatever the number of customers. The rows are those Odoo's own
+``_notify_thread_by_email`` makes: a message on the customer's line, an email
+in the queue linked to it, and an email notification that the queue updates
+when it sends the email (so the chatter shows whether it was delivered).
+"""
+
+from collections import defaultdict, namedtuple
+
+from odoo import fields
+from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
+
+Recipients = namedtuple(
+    "Recipients",
+    ["impact_ids", "sent_by_crisis", "no_email_by_crisis", "blacklisted_by_crisis"],
+)
+
+
+def classify_recipients(impacts):
+    """Split ``impacts`` into those to email and those to skip, in one query.
+
+    Skipped: customers without a valid email address, and those whose address
+    is on the email blacklist (``mail.blacklist``).
+    """
+    impacts.env.flush_all()
+    impacts.env.cr.execute(
+        SQL(
+            """
+            SELECT impact.id, impact.crisis_id,
+                   COALESCE(partner.email_normalized, '') = '' AS no_email,
+                   blacklist.id IS NOT NULL AS blacklisted
+              FROM crisis_impact impact
+              JOIN res_partner partner ON partner.id = impact.partner_id
+         LEFT JOIN mail_blacklist blacklist
+                ON blacklist.email = partner.email_normalized AND blacklist.active
+             WHERE impact.id = ANY(%s)
+          ORDER BY impact.id
+            """,
+            impacts.ids,
+        )
+    )
+    impact_ids = []
+    sent = defaultdict(list)
+    no_email = defaultdict(int)
+    blacklisted = defaultdict(int)
+    for impact_id, crisis_id, has_no_email, is_blacklisted in impacts.env.cr.fetchall():
+        if has_no_email:
+            no_email[crisis_id] += 1
+        elif is_blacklisted:
+            blacklisted[crisis_id] += 1
+        else:
+            impact_ids.append(impact_id)
+            sent[crisis_id].append(impact_id)
+    return Recipients(impact_ids, dict(sent), dict(no_email), dict(blacklisted))
+
+
+def _insert(cr, table, columns, rows, returning=True):
+    """INSERT ``rows`` (tuples in ``columns`` order) in one query; return the ids."""
+    if not rows:
+        return []
+    names, types = zip(*columns, strict=True)
+    arrays = [list(values) for values in zip(*rows, strict=True)]
+    query = SQL(
+        "INSERT INTO %s (%s) SELECT * FROM unnest(%s)",
+        SQL.identifier(table),
+        SQL(", ").join(SQL.identifier(name) for name in names),
+        SQL(", ").join(
+            SQL("%s::" + sql_type + "[]", array)
+            for array, sql_type in zip(arrays, types, strict=True)
+        ),
+    )
+    if not returning:
+        cr.execute(query)
+        return []
+    cr.execute(SQL("%s RETURNING id", query))
+    return [row[0] for row in cr.fetchall()]
+
+
+def queue_template(impacts, template):
+    """Render ``template`` for each of ``impacts`` and queue one email per customer.
+
+    The caller has checked that the customers may be emailed.
+    """
+    env = impacts.env
+    cr = env.cr
+    impacts = impacts.with_prefetch(impacts.ids)
+    rendered = template._generate_template(
+        impacts.ids, ("subject", "body_html", "email_from", "reply_to")
+    )
+    author = env.user.partner_id
+    default_from = author.email_formatted or env.company.email_formatted
+    reply_to_default = impacts._notify_get_reply_to(default=default_from)
+    body_field = env["mail.message"]._fields["body"]
+    comment = env.ref("mail.mt_comment")
+    now = fields.Datetime.now()
+    uid = env.uid
+    server_ids = {}
+    if template.mail_server_id:
+        server_ids = dict.fromkeys(impacts.ids, template.mail_server_id.id)
+
+    message_rows, mail_bodies, headers = [], [], []
+    for impact in impacts:
+        values = rendered[impact.id]
+        body = values.get("body_html") or ""
+        email_from = values.get("email_from") or default_from
+        company = impact.company_id
+        header = {"X-Odoo-Objects": f"{impact._name}-{impact.id}"}
+        if company.bounce_email:
+            header["Return-Path"] = company.bounce_email
+        headers.append(repr(header))
+        mail_bodies.append(body)
+        message_rows.append(
+            (
+                impact._name,
+                impact.id,
+                impact.display_name,
+                company.id,
+                company.alias_domain_id.id or None,
+                values.get("subject") or "",
+                body_field.convert_to_column(body, impact.env["mail.message"]),
+                "comment",
+                comment.id,
+                author.id,
+                email_from,
+                values.get("reply_to") or reply_to_default.get(impact.id) or email_from,
+                generate_tracking_message_id(f"{impact.id}-{impact._name}"),
+                server_ids.get(impact.id),
+                now,
+                False,
+                uid,
+                now,
+                uid,
+                now,
+            )
+        )
+    message_ids = _insert(
+        cr,
+        "mail_message",
+        [
+            ("model", "varchar"),
+            ("res_id", "int"),
+            ("record_name", "varchar"),
+            ("record_company_id", "int"),
+            ("record_alias_domain_id", "int"),
+            ("subject", "varchar"),
+            ("body", "text"),
+            ("message_type", "varchar"),
+            ("subtype_id", "int"),
+            ("author_id", "int"),
+            ("email_from", "varchar"),
+            ("reply_to", "varchar"),
+            ("message_id", "varchar"),
+            ("mail_server_id", "int"),
+            ("date", "timestamp"),
+            ("is_internal", "bool"),
+            ("create_uid", "int"),
+            ("create_date", "timestamp"),
+            ("write_uid", "int"),
+            ("write_date", "timestamp"),
+        ],
+        message_rows,
+    )
+    partner_ids = [impact.partner_id.id for impact in impacts]
+    _insert(
+        cr,
+        "mail_message_res_partner_rel",
+        [("mail_message_id", "int"), ("res_partner_id", "int")],
+        list(zip(message_ids, partner_ids, strict=True)),
+        returning=False,
+    )
+    mail_ids = _insert(
+        cr,
+        "mail_mail",
+        [
+            ("mail_message_id", "int"),
+            ("body_html", "text"),
+            ("references", "text"),
+            ("headers", "text"),
+            ("state", "varchar"),
+            ("is_notification", "bool"),
+            ("auto_delete", "bool"),
+            ("create_uid", "int"),
+            ("create_date", "timestamp"),
+            ("write_uid", "int"),
+            ("write_date", "timestamp"),
+        ],
+        [
+            (message_id, body, row[12], header, "outgoing", True, True, uid, now, uid, now)
+            for message_id, body, row, header in zip(
+                message_ids, mail_bodies, message_rows, headers, strict=True
+            )
+        ],
+    )
+    _insert(
+        cr,
+        "mail_mail_res_partner_rel",
+        [("mail_mail_id", "int"), ("res_partner_id", "int")],
+        list(zip(mail_ids, partner_ids, strict=True)),
+        returning=False,
+    )
+    _insert(
+        cr,
+        "mail_notification",
+        [
+            ("author_id", "int"),
+            ("mail_message_id", "int"),
+            ("mail_mail_id", "int"),
+            ("res_partner_id", "int"),
+            ("notification_type", "varchar"),
+            ("notification_status", "varchar"),
+            ("is_read", "bool"),
+        ],
+        [
+            (author.id, message_id, mail_id, partner_id, "email", "ready", True)
+            for message_id, mail_id, partner_id in zip(
+                message_ids, mail_ids, partner_ids, strict=True
+            )
+        ],
+        returning=False,
+    )
+    # what the ORM would have done after creating them
+    impacts.invalidate_recordset(["message_ids"])
+    env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+    return env["mail.mail"].browse(mail_ids)

@@ -1,0 +1,190 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..models import customer_mail
+from ..models.crisis_impact import CONTACT_STATUSES
+from ..models.crisis_type import SEVERITIES
+from ..models.crisis_update import AUDIENCES, UPDATE_KINDS
+
+# the template proposed for each kind of update
+KIND_TEMPLATES = {
+    "initial": "crisis_management.mail_template_impact_initial",
+    "progress": "crisis_management.mail_template_impact_progress",
+    "resolution": "crisis_management.mail_template_impact_resolution",
+    "other": "crisis_management.mail_template_impact_progress",
+}
+
+
+class CrisisNotifyWizard(models.TransientModel):
+    _name = "crisis.notify.wizard"
+    _description = "Notify Affected Customers"
+
+    crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="crisis_id.company_id")
+    impact_ids = fields.Many2many("crisis.impact", string="Selected Customers")
+    audience = fields.Selection(
+        AUDIENCES,
+        string="Send To",
+        required=True,
+        default="all",
+        help="Which affected customers of the crisis receive the email.",
+    )
+    impact_level = fields.Selection(SEVERITIES, string="Impact", default="high")
+    contact_status = fields.Selection(CONTACT_STATUSES, default="to_contact")
+    kind = fields.Selection(
+        [(value, label) for value, label in UPDATE_KINDS if value != "satisfaction"],
+        string="Update",
+        required=True,
+        default="progress",
+    )
+    template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        compute="_compute_template_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+        required=True,
+        domain="[('model', '=', 'crisis.impact')]",
+    )
+    body = fields.Html(
+        string="Message",
+        compute="_compute_body",
+        store=True,
+        precompute=True,
+        readonly=False,
+        help="The text of this update, inserted in the email; the approved public statement "
+        "by default.",
+    )
+    recipient_count = fields.Integer(string="Emails to Send", compute="_compute_counts")
+    no_email_count = fields.Integer(string="Without Email", compute="_compute_counts")
+    blacklisted_count = fields.Integer(string="Blacklisted", compute="_compute_counts")
+    preview_impact_id = fields.Many2one(
+        "crisis.impact",
+        string="Preview For",
+        domain="[('crisis_id', '=', crisis_id)]",
+        compute="_compute_preview_impact_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+    )
+    preview_subject = fields.Char(compute="_compute_preview", string="Subject")
+    preview_body = fields.Html(compute="_compute_preview", sanitize=False, string="Preview")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        # "Notify" on a selection of affected customers
+        if context.get("active_model") == "crisis.impact" and context.get("active_ids"):
+            impacts = self.env["crisis.impact"].browse(context["active_ids"])
+            if len(impacts.crisis_id) != 1:
+                raise UserError(
+                    self.env._("Select the affected customers of one crisis at a time.")
+                )
+            values["crisis_id"] = impacts.crisis_id.id
+            values["impact_ids"] = [fields.Command.set(impacts.ids)]
+            values["audience"] = "selection"
+        if values.get("crisis_id") and "kind" in fields_list and not context.get("default_kind"):
+            crisis = self.env["crisis.crisis"].browse(values["crisis_id"])
+            values["kind"] = "progress" if crisis.update_count else "initial"
+        return values
+
+    @api.depends("kind")
+    def _compute_template_id(self):
+        for wizard in self:
+            wizard.template_id = self.env.ref(
+                KIND_TEMPLATES[wizard.kind], raise_if_not_found=False
+            )
+
+    @api.depends("crisis_id")
+    def _compute_body(self):
+        for wizard in self:
+            wizard.body = wizard.crisis_id.public_statement
+
+    def _target_impacts(self):
+        """The lines the email goes to, following the audience."""
+        self.ensure_one()
+        if self.audience == "selection":
+            return self.impact_ids.filtered(lambda i: i.crisis_id == self.crisis_id)
+        domain = [("crisis_id", "=", self.crisis_id.id)]
+        if self.audience == "not_contacted":
+            domain.append(("contact_status", "=", "to_contact"))
+        elif self.audience == "priority":
+            domain.append(("is_priority", "=", True))
+        elif self.audience == "impact_level":
+            domain.append(("impact_level", "=", self.impact_level))
+        elif self.audience == "contact_status":
+            domain.append(("contact_status", "=", self.contact_status))
+        return self.env["crisis.impact"].search(domain, order="id")
+
+    def _audience_detail(self):
+        self.ensure_one()
+        field = {"impact_level": "impact_level", "contact_status": "contact_status"}.get(
+            self.audience
+        )
+        if not field:
+            return False
+        return dict(self._fields[field]._description_selection(self.env)).get(self[field])
+
+    @api.depends("crisis_id", "audience", "impact_level", "contact_status", "impact_ids")
+    def _compute_counts(self):
+        for wizard in self:
+            if not wizard.crisis_id:
+                wizard.recipient_count = wizard.no_email_count = wizard.blacklisted_count = 0
+                continue
+            recipients = customer_mail.classify_recipients(wizard._target_impacts())
+            wizard.recipient_count = len(recipients.impact_ids)
+            wizard.no_email_count = sum(recipients.no_email_by_crisis.values())
+            wizard.blacklisted_count = sum(recipients.blacklisted_by_crisis.values())
+
+    @api.depends("crisis_id", "audience", "impact_level", "contact_status", "impact_ids")
+    def _compute_preview_impact_id(self):
+        for wizard in self:
+            if wizard.preview_impact_id.crisis_id == wizard.crisis_id and wizard.crisis_id:
+                continue
+            targets = wizard._target_impacts() if wizard.crisis_id else wizard.impact_ids
+            wizard.preview_impact_id = targets[:1]
+
+    @api.depends("template_id", "body", "preview_impact_id")
+    def _compute_preview(self):
+        for wizard in self:
+            impact = wizard.preview_impact_id
+            if not (wizard.template_id and impact):
+                wizard.preview_subject = wizard.preview_body = False
+                continue
+            rendered = wizard.template_id.with_context(
+                crisis_update_body=wizard.body or False
+            )._generate_template(impact.ids, ("subject", "body_html"))[impact.id]
+            wizard.preview_subject = rendered.get("subject")
+            wizard.preview_body = rendered.get("body_html")
+
+    def action_send(self):
+        self.ensure_one()
+        self.crisis_id._check_can_speak_to_customers()
+        impacts = self._target_impacts()
+        if not impacts:
+            raise UserError(self.env._("No affected customer matches this audience."))
+        update = impacts._crisis_send(
+            self.template_id,
+            kind=self.kind,
+            body=self.body,
+            audience=self.audience,
+            detail=self._audience_detail(),
+        )
+        message = self.env._(
+            "%(sent)s email(s) queued; %(skipped)s customer(s) skipped "
+            "(no email address or blacklisted).",
+            sent=update.sent_count,
+            skipped=update.skipped_count,
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if update.sent_count else "warning",
+                "title": self.env._("Customers notified"),
+                "message": message,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
