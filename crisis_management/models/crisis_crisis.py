@@ -329,6 +329,7 @@ class CrisisCrisis(models.Model):
             elif not crisis.date_closed:
                 crisis.date_closed = now
 
+    @api.depends("update_ids")
     def _compute_update_count(self):
         counts = dict(
             self.env["crisis.update"]._read_group(

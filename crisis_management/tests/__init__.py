@@ -10,3 +10,4 @@ from . import test_reminders
 from . import test_stage_access
 from . import test_statement
 from . import test_tour
+from . import test_notify

@@ -149,7 +149,7 @@ class CrisisNotifyWizard(models.TransientModel):
     @api.depends("template_id", "body", "preview_impact_id")
     def _compute_preview(self):
         for wizard in self:
-            impact = wizard.preview_impact_id
+            impact = wizard.preview_impact_id._origin
             if not (wizard.template_id and impact):
                 wizard.preview_subject = wizard.preview_body = False
                 continue

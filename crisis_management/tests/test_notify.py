@@ -1,0 +1,332 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from odoo.addons.mail.tests.common import MockEmail
+
+from .common import CrisisCase
+
+STATEMENT = "<p>A faulty update stopped our checkout; it is rolled back.</p>"
+
+
+@tagged("post_install", "-at_install")
+class TestNotify(CrisisCase, MockEmail):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.crisis = cls._create_crisis(user=cls.user_crisis, public_statement=STATEMENT)
+        cls.crisis.with_user(cls.user_manager).action_approve_statement()
+        cls.no_email = cls.env["res.partner"].create({"name": "Nobody Mail"})
+        cls.bad_email = cls.env["res.partner"].create(
+            {"name": "Bad Mail", "email": "not-an-email"}
+        )
+        cls.blacklisted = cls.env["res.partner"].create(
+            {"name": "Blocked Mail", "email": "blocked@example.com"}
+        )
+        cls.env["mail.blacklist"].create({"email": "blocked@example.com"})
+        Impact = cls.env["crisis.impact"]
+        Impact._link_partners(cls.crisis, cls.customers[:2].ids, impact_level="critical")
+        Impact._link_partners(cls.crisis, cls.customers[2:].ids, impact_level="low")
+        Impact._link_partners(
+            cls.crisis, (cls.no_email | cls.bad_email | cls.blacklisted).ids, impact_level="low"
+        )
+        cls.impacts = cls.crisis.impact_ids
+        cls.line = {impact.partner_id: impact for impact in cls.impacts}
+        cls.line[cls.customers[0]].is_priority = True
+
+    def _wizard(self, user=None, **values):
+        user = user or self.user_crisis
+        return (
+            self.env["crisis.notify.wizard"]
+            .with_user(user)
+            .with_context(default_crisis_id=self.crisis.id)
+            .create(values)
+        )
+
+    def test_first_notice_to_all(self):
+        wizard = self._wizard()
+        self.assertEqual(wizard.kind, "initial", "the first update is the initial notice")
+        self.assertEqual(
+            wizard.template_id, self.env.ref("crisis_management.mail_template_impact_initial")
+        )
+        self.assertIn("rolled back", wizard.body)
+        self.assertEqual(wizard.recipient_count, 5)
+        self.assertEqual(wizard.no_email_count, 2)
+        self.assertEqual(wizard.blacklisted_count, 1)
+
+        result = wizard.action_send()
+        self.assertEqual(result["params"]["type"], "success")
+        update = self.crisis.update_ids
+        self.assertEqual(len(update), 1)
+        self.assertEqual(
+            (update.kind, update.sent_count, update.no_email_count, update.blacklisted_count),
+            ("initial", 5, 2, 1),
+        )
+        self.assertEqual(update.skipped_count, 3)
+        self.assertEqual(update.user_id, self.user_crisis)
+        self.assertIn("rolled back", update.body)
+        self.assertTrue(self.crisis.date_last_update)
+
+        sent = self.impacts.filtered(lambda i: i.partner_id in self.customers)
+        skipped = self.impacts - sent
+        self.assertEqual(set(sent.mapped("contact_status")), {"notified"})
+        self.assertTrue(all(sent.mapped("date_last_contact")))
+        self.assertEqual(sent.last_update_id, update)
+        self.assertEqual(set(skipped.mapped("contact_status")), {"to_contact"})
+        self.assertFalse(any(skipped.mapped("date_last_contact")))
+        self.assertEqual(self.crisis.contacted_count, 5)
+
+        # the email is a message on the customer's line, queued for the customer
+        line = self.line[self.customers[0]]
+        message = line.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertEqual(len(message), 1)
+        self.assertIn("Dear Customer 0", message.body)
+        self.assertIn("rolled back", message.body)
+        self.assertEqual(message.partner_ids, self.customers[0])
+        self.assertEqual(message.author_id, self.user_crisis.partner_id)
+        self.assertEqual(message.notification_ids.notification_status, "ready")
+        mail = message.notification_ids.mail_mail_id
+        self.assertEqual(mail.state, "outgoing")
+        self.assertEqual(mail.recipient_ids, self.customers[0])
+        self.assertFalse(skipped.message_ids.filtered(lambda m: m.message_type == "comment"))
+
+        # the mail queue sends them, one per customer, and the chatter shows it
+        mails = self.env["mail.mail"].search([("model", "=", "crisis.impact")])
+        self.assertEqual(len(mails), 5)
+        with self.mock_mail_gateway():
+            mails.send()
+        self.assertEqual(len(self._mails), 5)
+        self.assertEqual(
+            sorted(m["email_to"][0] for m in self._mails),
+            sorted(self.customers.mapped("email_formatted")),
+        )
+        sent_mail = next(m for m in self._mails if "customer0@" in m["email_to"][0])
+        self.assertIn("important information about Checkout down", sent_mail["subject"])
+        self.assertIn(self.crisis.reference, sent_mail["subject"])
+        self.assertEqual(message.notification_ids.notification_status, "sent")
+
+    def test_audiences(self):
+        def recipients(**values):
+            wizard = self._wizard(**values)
+            return wizard._target_impacts().partner_id
+
+        everybody = self.customers | self.no_email | self.bad_email | self.blacklisted
+        self.assertEqual(recipients(audience="all"), everybody)
+        self.assertEqual(recipients(audience="priority"), self.customers[0])
+        self.assertEqual(
+            recipients(audience="impact_level", impact_level="critical"), self.customers[:2]
+        )
+        self.line[self.customers[1]].contact_status = "in_discussion"
+        self.assertEqual(
+            recipients(audience="contact_status", contact_status="in_discussion"),
+            self.customers[1],
+        )
+        self.assertEqual(recipients(audience="not_contacted"), everybody - self.customers[1])
+
+        self._wizard(audience="impact_level", impact_level="critical").action_send()
+        update = self.crisis.update_ids
+        self.assertEqual((update.audience, update.sent_count), ("impact_level", 2))
+        self.assertEqual(update.audience_detail, "Critical")
+        self.assertEqual(self.line[self.customers[1]].contact_status, "in_discussion")
+        self.assertEqual(self.line[self.customers[0]].contact_status, "notified")
+        self.assertEqual(self.line[self.customers[2]].contact_status, "to_contact")
+        # the next update of this crisis is a progress update, to those not contacted yet
+        wizard = self._wizard(audience="not_contacted")
+        self.assertEqual(wizard.kind, "progress")
+        self.assertEqual(
+            wizard.template_id, self.env.ref("crisis_management.mail_template_impact_progress")
+        )
+        wizard.action_send()
+        self.assertEqual(self.crisis.update_ids.sorted("id")[-1].sent_count, 3)
+        self.assertEqual(self.crisis.update_count, 2)
+
+    def test_selected_lines(self):
+        lines = self.line[self.customers[3]] | self.line[self.no_email]
+        action_context = {"active_model": "crisis.impact", "active_ids": lines.ids}
+        wizard = Form(
+            self.env["crisis.notify.wizard"]
+            .with_user(self.user_crisis)
+            .with_context(**action_context)
+        ).save()
+        self.assertEqual(wizard.crisis_id, self.crisis)
+        self.assertEqual(wizard.audience, "selection")
+        self.assertEqual((wizard.recipient_count, wizard.no_email_count), (1, 1))
+        wizard.action_send()
+        self.assertEqual(self.line[self.customers[3]].contact_status, "notified")
+        self.assertEqual(self.line[self.customers[4]].contact_status, "to_contact")
+
+        other = self._create_crisis(user=self.user_crisis)
+        self.env["crisis.impact"]._link_partners(other, self.customers[:1].ids)
+        mixed = lines | other.impact_ids
+        with self.assertRaises(UserError):
+            self.env["crisis.notify.wizard"].with_user(self.user_crisis).with_context(
+                active_model="crisis.impact", active_ids=mixed.ids
+            ).default_get(["crisis_id"])
+
+    def test_preview_and_edited_message(self):
+        wizard = Form(self._wizard(user=self.user_crisis))
+        wizard.kind = "progress"
+        wizard.body = "<p>Checkout works again for most of you.</p>"
+        wizard.preview_impact_id = self.line[self.customers[2]]
+        self.assertIn("Dear Customer 2", wizard.preview_body)
+        self.assertIn("works again", wizard.preview_body)
+        self.assertIn("update on Checkout down", wizard.preview_subject)
+        wizard.save().action_send()
+        message = self.line[self.customers[2]].message_ids.filtered(
+            lambda m: m.message_type == "comment"
+        )
+        self.assertIn("works again", message.body)
+        self.assertNotIn("rolled back", message.body)
+        self.assertIn("works again", self.crisis.update_ids.body)
+
+    def test_one_voice(self):
+        # an unapproved statement sends nothing, with a clear error
+        self.crisis.public_statement = "<p>Draft: we think the checkout is down.</p>"
+        self.assertEqual(self.crisis.statement_state, "draft")
+        with self.assertRaises(UserError) as error:
+            self.crisis.with_user(self.user_crisis).action_notify_customers()
+        self.assertIn("approves the public statement", str(error.exception))
+        wizard = self._wizard()
+        with self.assertRaises(UserError):
+            wizard.action_send()
+        self.crisis.with_user(self.user_manager).action_approve_statement()
+        # drills never email customers
+        self.crisis.is_drill = True
+        with self.assertRaises(UserError) as error:
+            self._wizard().action_send()
+        self.assertIn("drill", str(error.exception))
+        self.assertFalse(self.crisis.update_ids)
+        self.assertFalse(self.env["mail.mail"].search([("model", "=", "crisis.impact")]))
+
+    def test_access(self):
+        # a Crisis User outside the crisis's team cannot speak for it
+        with self.assertRaises(AccessError):
+            self._wizard(user=self.user_crisis_2).action_send()
+        with self.assertRaises(AccessError):
+            self._wizard(user=self.user_internal)
+        with self.assertRaises(AccessError):
+            self.crisis.with_user(self.user_manager_2).action_notify_customers()
+        # a manager may, and updates are read-only for users
+        self._wizard(user=self.user_manager).action_send()
+        update = self.crisis.update_ids.with_user(self.user_crisis_2)
+        self.assertEqual(update.sent_count, 5)
+        with self.assertRaises(AccessError):
+            update.sent_count = 50
+        with self.assertRaises(AccessError):
+            update.with_user(self.user_manager_2).read(["sent_count"])
+
+    def test_templates_in_both_languages(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crisis_management"], ["zh_CN"])
+        self.customers[1].lang = "zh_CN"
+        english, chinese = self.line[self.customers[0]], self.line[self.customers[1]]
+        for xmlid in (
+            "mail_template_impact_initial",
+            "mail_template_impact_progress",
+            "mail_template_impact_resolution",
+            "mail_template_impact_satisfaction",
+        ):
+            template = self.env.ref(f"crisis_management.{xmlid}")
+            rendered = template._generate_template(
+                (english | chinese).ids, ("subject", "body_html")
+            )
+            self.assertIn("Dear Customer 0", rendered[english.id]["body_html"], xmlid)
+            self.assertIn("Checkout down", rendered[english.id]["subject"], xmlid)
+            self.assertIn("尊敬的", rendered[chinese.id]["body_html"], xmlid)
+            self.assertIn("Customer 1", rendered[chinese.id]["body_html"], xmlid)
+            self.assertIn("Checkout down", rendered[chinese.id]["subject"], xmlid)
+            self.assertNotIn("Dear", rendered[chinese.id]["body_html"], xmlid)
+            if xmlid != "mail_template_impact_satisfaction":
+                self.assertIn("rolled back", rendered[chinese.id]["body_html"], xmlid)
+        # the email of a Chinese-speaking customer goes out in Chinese
+        self._wizard().action_send()
+        message = chinese.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertIn("尊敬的", message.body)
+
+
+@tagged("post_install", "-at_install")
+class TestStageEmail(CrisisCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.resolution = cls.env.ref("crisis_management.mail_template_impact_resolution")
+        cls.stage_resolved.mail_template_id = cls.resolution
+        cls.crisis = cls._create_crisis(user=cls.user_crisis, public_statement=STATEMENT)
+        cls.env["crisis.impact"]._link_partners(cls.crisis, cls.customers.ids)
+
+    def test_entering_stage_notifies(self):
+        self.crisis.with_user(self.user_manager).action_approve_statement()
+        self.crisis.with_user(self.user_crisis).stage_id = self.stage_responding
+        self.assertFalse(self.crisis.update_ids, "the Responding stage has no email")
+        self.crisis.with_user(self.user_crisis).stage_id = self.stage_resolved
+        update = self.crisis.update_ids
+        self.assertEqual((update.kind, update.sent_count), ("resolution", 5))
+        self.assertEqual(update.template_id, self.resolution)
+        message = self.crisis.impact_ids[0].message_ids.filtered(
+            lambda m: m.message_type == "comment"
+        )
+        self.assertIn("is resolved", message.subject)
+        # saving the same stage again sends nothing more
+        self.crisis.with_user(self.user_crisis).write({"stage_id": self.stage_resolved.id})
+        self.assertEqual(len(self.crisis.update_ids), 1)
+
+    def test_stage_email_needs_approved_statement(self):
+        with self.assertRaises(UserError) as error:
+            self.crisis.with_user(self.user_crisis).stage_id = self.stage_resolved
+        self.assertIn("approves the public statement", str(error.exception))
+
+    def test_drills_stay_silent(self):
+        self.crisis.is_drill = True
+        self.crisis.with_user(self.user_crisis).stage_id = self.stage_resolved
+        self.assertEqual(self.crisis.stage_id, self.stage_resolved)
+        self.assertFalse(self.crisis.update_ids)
+        self.assertFalse(self.env["mail.mail"].search([("model", "=", "crisis.impact")]))
+
+
+@tagged("post_install", "-at_install")
+class TestNotifyScale(CrisisCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners_small = cls.env["res.partner"].create(
+            [{"name": f"Small {i}", "email": f"small{i}@example.com"} for i in range(100)]
+        )
+        cls.partners_large = cls.env["res.partner"].create(
+            [{"name": f"Large {i}", "email": f"large{i}@example.com"} for i in range(1000)]
+        )
+
+    def _wizard_for(self, partners):
+        crisis = self._create_crisis(user=self.user_crisis, public_statement=STATEMENT)
+        crisis.with_user(self.user_manager).action_approve_statement()
+        self.env["crisis.impact"]._link_partners(crisis, partners.ids)
+        wizard = (
+            self.env["crisis.notify.wizard"]
+            .with_user(self.user_crisis)
+            .with_context(default_crisis_id=crisis.id)
+            .create({"kind": "initial"})
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return wizard
+
+    def test_query_count_does_not_grow(self):
+        # warm the caches the first send fills (rules, templates, ...)
+        self._wizard_for(self.partners_small[:5]).action_send()
+
+        wizard = self._wizard_for(self.partners_small)
+        before = self.cr.sql_log_count
+        wizard.action_send()
+        self.env.flush_all()
+        budget = self.cr.sql_log_count - before
+        self.assertLessEqual(budget, 60)
+        self.assertEqual(wizard.crisis_id.update_ids.sent_count, 100)
+
+        wizard = self._wizard_for(self.partners_large)
+        with self.assertQueryCount(__system__=budget):
+            wizard.action_send()
+            self.env.flush_all()
+        crisis = wizard.crisis_id
+        self.assertEqual(crisis.update_ids.sent_count, 1000)
+        self.assertEqual(crisis.contacted_count, 1000)
+        self.assertEqual(
+            self.env["mail.mail"].search_count([("res_id", "in", crisis.impact_ids.ids)]), 1000
+        )
