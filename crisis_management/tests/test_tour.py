@@ -91,3 +91,29 @@ class TestTour(HttpCase):
         self.assertEqual(compensation.state, "approved")
         self.assertEqual(compensation.approved_by_id, self.env.ref("base.user_admin"))
         self.assertTrue(compensation.date_approved)
+
+    def test_notify_customers(self):
+        """admin notifies the affected customers of a crisis: counts, preview, send."""
+        crisis = self.env["crisis.crisis"].create(
+            {
+                "name": "Tour: cheese recall",
+                "public_statement": "<p>We recall a spoiled batch of cheese.</p>",
+            }
+        )
+        crisis.action_approve_statement()
+        customers = self.env["res.partner"].create(
+            [
+                {"name": "Tour cheese shop", "email": "shop@example.com"},
+                {"name": "Tour deli", "email": "deli@example.com"},
+                {"name": "Tour market without email"},
+            ]
+        )
+        self.env["crisis.impact"]._link_partners(crisis, customers.ids)
+        self.start_tour("/odoo", "crisis_management_notify_tour", login="admin")
+        update = crisis.update_ids
+        self.assertEqual(
+            (update.kind, update.sent_count, update.no_email_count), ("initial", 2, 1)
+        )
+        self.assertEqual(
+            self.env["mail.mail"].search_count([("res_id", "in", crisis.impact_ids.ids)]), 2
+        )
