@@ -322,7 +322,11 @@ class CrisisImpact(models.Model):
         crises.check_access("write")
         now = fields.Datetime.now()
         recipients = customer_mail.classify_recipients(self)
-        subject = template.with_context(lang=self.env.user.lang).subject or template.name
+        # the subject of each update: the template's, rendered for one of its customers
+        first_line = {}
+        for impact in self:
+            first_line.setdefault(impact.crisis_id.id, impact.id)
+        subjects = template._render_field("subject", list(first_line.values()))
         updates = (
             self.env["crisis.update"]
             .sudo()
@@ -331,7 +335,7 @@ class CrisisImpact(models.Model):
                     {
                         "crisis_id": crisis.id,
                         "kind": kind,
-                        "name": subject[:250],
+                        "name": subjects.get(first_line[crisis.id]) or template.name,
                         "body": body or crisis.public_statement,
                         "audience": audience,
                         "audience_detail": detail,

@@ -62,6 +62,11 @@ class TestNotify(CrisisCase, MockEmail):
             ("initial", 5, 2, 1),
         )
         self.assertEqual(update.skipped_count, 3)
+        self.assertEqual(
+            update.name,
+            f"{self.crisis.company_id.name}: important information about Checkout down "
+            f"({self.crisis.reference})",
+        )
         self.assertEqual(update.user_id, self.user_crisis)
         self.assertIn("rolled back", update.body)
         self.assertTrue(self.crisis.date_last_update)
