@@ -1,4 +1,3 @@
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -108,16 +107,18 @@ class CrisisAction(models.Model):
 
     @api.model
     def _cron_remind_steps(self):
-        """Steps due within 24 hours or overdue: one activity for their assignee.
+        """Steps due soon (24 hours by default, Crisis Settings) or overdue: one
+        activity for their assignee.
 
         Once per step and deadline: a moved deadline is reminded again.
         """
-        horizon = fields.Datetime.now() + timedelta(hours=24)
         due = SQL(
-            "state IN %s AND date_deadline <= %s AND user_id IS NOT NULL"
+            "state IN %s AND user_id IS NOT NULL"
+            " AND date_deadline <= %s::timestamp + make_interval(hours => ("
+            "SELECT crisis_step_reminder_hours FROM res_company WHERE id = company_id))"
             " AND reminded_deadline IS DISTINCT FROM date_deadline",
             OPEN_STATES,
-            horizon,
+            fields.Datetime.now(),
         )
         reminders.remind_once(
             self,

@@ -37,6 +37,11 @@ class ResCompany(models.Model):
         help="Days after a crisis is resolved before its notified customers are asked "
         "for a satisfaction rating.",
     )
+    crisis_step_reminder_hours = fields.Integer(
+        string="Step Reminder Lead Time",
+        default=24,
+        help="Assignees are reminded of an action step this many hours before its deadline.",
+    )
     crisis_satisfaction_template_id = fields.Many2one(
         "mail.template",
         string="Satisfaction Request Template",
@@ -74,6 +79,7 @@ class ResCompany(models.Model):
         "crisis_update_medium_hours",
         "crisis_update_low_hours",
         "crisis_satisfaction_days",
+        "crisis_step_reminder_hours",
     )
     def _check_crisis_update_intervals(self):
         for company in self:
@@ -81,6 +87,10 @@ class ResCompany(models.Model):
             if any(h <= 0 for h in hours):
                 raise ValidationError(
                     self.env._("Customer update intervals must be longer than zero hours.")
+                )
+            if company.crisis_step_reminder_hours < 0:
+                raise ValidationError(
+                    self.env._("The step reminder lead time cannot be negative.")
                 )
             if company.crisis_satisfaction_days < 0:
                 raise ValidationError(

@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 import odoo
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import CrisisCase
@@ -58,6 +59,20 @@ class TestReminders(CrisisCase):
             Action._cron_remind_steps()
             self.assertEqual(len(self._activities(self.first)), 2)
             self.assertEqual(len(self._activities(self.second)), 1)
+
+    def test_step_reminder_lead_time_setting(self):
+        # the second step is due 72 h after declaration: with a 96 h lead time it is
+        # reminded at once; the setting is the company's, from the Crisis Settings
+        settings = self.env["crisis.config.settings"].with_user(self.user_manager).create({})
+        self.assertEqual(settings.crisis_step_reminder_hours, 24)
+        settings.crisis_step_reminder_hours = 96
+        settings.action_save()
+        self.assertEqual(self.company.crisis_step_reminder_hours, 96)
+        with freeze_time("2026-04-01 08:30:00"):
+            self.env["crisis.action"]._cron_remind_steps()
+            self.assertEqual(len(self._activities(self.second)), 1)
+        with self.assertRaises(ValidationError):
+            self.company.crisis_step_reminder_hours = -1
 
     def test_two_workers_at_once(self):
         """A second worker skips the steps the first one holds.

@@ -15,6 +15,7 @@ COMPANY_FIELDS = [
     "crisis_update_low_hours",
     "crisis_satisfaction_days",
     "crisis_satisfaction_template_id",
+    "crisis_step_reminder_hours",
 ]
 
 
@@ -43,6 +44,11 @@ class CrisisConfigSettings(models.TransientModel):
         string="Ask for a rating after (days)",
         help="Days after a crisis is resolved before its notified customers are asked "
         "for a satisfaction rating.",
+    )
+    crisis_step_reminder_hours = fields.Integer(
+        string="Remind assignees (hours before the deadline)",
+        help="Assignees get an activity for an action step this many hours before its "
+        "deadline, and for overdue steps.",
     )
     crisis_satisfaction_template_id = fields.Many2one(
         "mail.template",
