@@ -219,6 +219,14 @@ class TestNotify(CrisisCase, MockEmail):
         with self.assertRaises(AccessError):
             update.with_user(self.user_manager_2).read(["sent_count"])
 
+    def test_managers_edit_the_templates(self):
+        template = self.env.ref("crisis_management.mail_template_impact_progress")
+        template.with_user(self.user_manager).subject = "{{ object.crisis_id.name }}: news"
+        self._wizard(kind="progress").action_send()
+        self.assertEqual(self.crisis.update_ids.name, "Checkout down: news")
+        with self.assertRaises(AccessError):
+            template.with_user(self.user_crisis).subject = "Something else"
+
     def test_templates_in_both_languages(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["crisis_management"], ["zh_CN"])
