@@ -276,6 +276,9 @@ class CrisisImpact(models.Model):
             ]
         )
         has_token = set(open_ratings.mapped("res_id"))
+        # tokens only for the customers the email reaches: none for those
+        # without email or blacklisted, who are never asked
+        emailed = self.browse(customer_mail.classify_recipients(self).impact_ids)
         model_id = self.env["ir.model"]._get_id(self._name)
         Rating.create(
             [
@@ -286,7 +289,7 @@ class CrisisImpact(models.Model):
                     "res_id": impact.id,
                     "is_internal": False,
                 }
-                for impact in self
+                for impact in emailed
                 if impact.id not in has_token
             ]
         )

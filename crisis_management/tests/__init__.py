@@ -2,6 +2,7 @@ from . import test_compensation
 from . import test_crisis_flow
 from . import test_crisis_security
 from . import test_crisis_sla
+from . import test_followup_crons
 from . import test_impact_wizard
 from . import test_install
 from . import test_partner
