@@ -1,15 +1,16 @@
 # Entry points. Every target sets up what is missing first (tools/setup.sh).
 #   make run   [PORT=8069] [DB=crisis] [UPDATE=1]   serve Odoo with the addon
 #   make test  [TEST_DB=crisis_test]                lint + every test
-#   make bench [BENCH_DB=crisis_bench] [BENCH_ARGS="--n 10000 --runs 3"]
-#                                                   time the add-customers wizard
+#   make bench [BENCH_DB=crisis_bench] [BENCH_SCRIPTS="add_customers notify crons"]
+#              [BENCH_ARGS="--runs 3"]              the benchmarks (see tools/bench.sh)
 #   make lint | make setup | make pot | make readme | make clean
 PORT ?= 8069
 DB ?= crisis
 TEST_DB ?= crisis_test
 BENCH_DB ?= crisis_bench
 BENCH_ARGS ?=
-export PORT DB TEST_DB UPDATE BENCH_DB
+BENCH_SCRIPTS ?= add_customers notify crons
+export PORT DB TEST_DB UPDATE BENCH_DB BENCH_SCRIPTS
 
 .PHONY: run test bench lint setup pot readme clean
 run:

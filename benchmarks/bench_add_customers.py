@@ -36,8 +36,6 @@ from odoo import Command
 from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
-from odoo.addons.crisis_management.models.crisis_type import SEVERITIES
-
 IMPACT_LEVEL = "high"
 
 
@@ -124,7 +122,11 @@ def insert_statement(env, crisis, category, agent):
     Built before the measurement (it reads the crisis' company), which times
     the execution only.
     """
-    rank = [level for level, _label in SEVERITIES].index(IMPACT_LEVEL)
+    # the ranks of the field's selection (SEVERITIES); the addon's modules cannot be
+    # imported at the top: odoo.addons.rating, which they import, is only on the
+    # path once the configuration is read
+    levels = [level for level, _label in env["crisis.impact"]._fields["impact_level"].selection]
+    rank = levels.index(IMPACT_LEVEL)
     return SQL(
         """
         INSERT INTO crisis_impact (

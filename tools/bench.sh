@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# make bench: measures adding affected customers in bulk (the add-customers
-# wizard against one raw SQL INSERT) in the database BENCH_DB, created with the
-# addon and without demo data when missing, updated otherwise. Arguments go to the script:
-#   bash tools/bench.sh --n 2000 --runs 5
-# Everything the benchmark writes is rolled back: the database does not grow.
+# make bench: the benchmarks of benchmarks/, in the database BENCH_DB (created
+# with the addon and without demo data when missing, else updated once to this
+# checkout's code), one after the other:
+#   add_customers  bench_add_customers.py: the add-customers wizard against one
+#                  raw SQL INSERT (10,000 customers)
+#   notify         bench_notify.py: emailing 10,000 affected customers through
+#                  the notify wizard against Odoo's mass-mail composer
+#   crons          bench_crons.py: the six crons of the module, 1,000 crises and
+#                  20,000 affected customers with due work
+# BENCH_SCRIPTS picks some of them (default: all three, in that order); the
+# arguments go to each script picked (all take -c, -d, --n and --runs; see
+# their --help), so give script-specific ones with a single script:
+#   bash tools/bench.sh --runs 5
+#   BENCH_SCRIPTS=notify bash tools/bench.sh --n 2000 --profile
+#   make bench BENCH_SCRIPTS="notify crons" BENCH_ARGS="--runs 1"
+# A failed script does not stop the others; the exit status is 1 when one failed.
+# Everything the benchmarks write is rolled back: the database does not grow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 BENCH_DB=${BENCH_DB:-crisis_bench}
+BENCH_SCRIPTS=${BENCH_SCRIPTS:-add_customers notify crons}
 
 "$ROOT/tools/setup.sh"
 source "$ROOT/tools/pg.sh"
@@ -29,4 +42,19 @@ else
         || die "updating $ADDON failed (see $LOGS/bench-install.log)"
 fi
 
-"$VENV/bin/python" "$ROOT/benchmarks/bench_add_customers.py" -c "$ODOO_CONF" -d "$BENCH_DB" "$@"
+scripts=()
+for name in $BENCH_SCRIPTS; do
+    [ -f "$ROOT/benchmarks/bench_$name.py" ] || die "no benchmark $name (benchmarks/bench_$name.py)"
+    scripts+=("$name")
+done
+
+failed=()
+for name in "${scripts[@]}"; do
+    say "benchmark $name (benchmarks/bench_$name.py)"
+    "$VENV/bin/python" "$ROOT/benchmarks/bench_$name.py" -c "$ODOO_CONF" -d "$BENCH_DB" "$@" \
+        || failed+=("$name")
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    say "failed: ${failed[*]}"
+    exit 1
+fi

@@ -266,7 +266,10 @@ class CrisisImpact(models.Model):
 
     def _crisis_request_rating(self, template):
         """Email the satisfaction request: one rating token per customer, made in batch."""
-        self.crisis_id.mapped("user_id")  # prefetched for the ratings' parent and operator
+        # read in batch what creating the ratings reads one by one (their parent,
+        # operator and document name)
+        self.crisis_id.mapped("user_id")
+        self.sudo().mapped("display_name")
         Rating = self.env["rating.rating"].sudo()
         open_ratings = Rating.search(
             [
@@ -286,6 +289,7 @@ class CrisisImpact(models.Model):
                     "partner_id": impact.partner_id.id,
                     "rated_partner_id": impact._rating_get_operator().id,
                     "res_model_id": model_id,
+                    "res_model": self._name,
                     "res_id": impact.id,
                     "is_internal": False,
                 }
@@ -294,6 +298,8 @@ class CrisisImpact(models.Model):
             ]
         )
         self.invalidate_recordset(["rating_ids"])
+        # and what the template reads to find each customer's token
+        self.sudo().rating_ids.mapped("partner_id")
         updates = self._crisis_send(template, kind="satisfaction")
         # the customers actually emailed (not those without email or blacklisted)
         self.filtered(

@@ -3,6 +3,7 @@ from odoo.tests import Form, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
+from ..models import customer_mail
 from .common import CrisisCase
 
 STATEMENT = "<p>A faulty update stopped our checkout; it is rolled back.</p>"
@@ -250,6 +251,11 @@ class TestNotify(CrisisCase, MockEmail):
             self.assertNotIn("Dear", rendered[chinese.id]["body_html"], xmlid)
             if xmlid != "mail_template_impact_satisfaction":
                 self.assertIn("rolled back", rendered[chinese.id]["body_html"], xmlid)
+            # the batch renderer of the notify wizard gives exactly what Odoo's gives
+            batch = customer_mail.render_template(template, (english | chinese).ids)
+            for line in english | chinese:
+                for field in ("subject", "body_html"):
+                    self.assertEqual(batch[line.id][field], rendered[line.id][field], xmlid)
         # the email of a Chinese-speaking customer goes out in Chinese
         self._wizard().action_send()
         message = chinese.message_ids.filtered(lambda m: m.message_type == "comment")

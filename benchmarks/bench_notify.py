@@ -1,0 +1,411 @@
+"""Benchmark: email N affected customers, through the notify wizard and Odoo's composer.
+
+Creates N contacts with an email address (about 3% without one, about 2% on
+the email blacklist), a crisis (not a drill) with an approved public
+statement, and links every contact to it (``crisis.impact._link_partners``).
+Then, R times, each inside a savepoint rolled back afterwards:
+
+- ours: the "Notify Customers" wizard (``crisis.notify.wizard``, kind
+  "initial", audience "all", template ``mail_template_impact_initial`` on
+  ``crisis.impact``). The wizard is created and its counters read before the
+  clock starts (that cost is printed apart); what is timed is
+  ``action_send()`` and the final ``env.flush_all()``;
+- Odoo's: the same text to the same contacts through Odoo's own composer
+  (``mail.compose.message`` in ``mass_mail`` mode on ``res.partner``,
+  ``action_send_mail()`` and ``env.flush_all()``), with a template on
+  ``res.partner`` made from the initial notice: ``object.partner_id.``
+  becomes ``object.``, ``object.company_id.`` becomes ``user.company_id.``
+  (the crisis' company is the sender's), the crisis' name, reference and
+  update interval become constants, and the approved statement
+  (``object.update_body``) is written into the body as it is. Email from,
+  recipient and language come from the initial notice the same way; the
+  composer never sends at once (``force_send`` off: the mail queue, like ours).
+
+Both run as user Administrator (a Crisis Manager) on an empty record cache,
+like a request. The script checks that each way queued one email per customer
+with a valid, non-blacklisted address (the composer also writes cancelled
+emails for the others) and that both gave the same subject and body to the
+first such customer. It prints the wall time and SQL queries of each (per run,
+then medians), the queries per email queued, the ratio ours/Odoo's, and PASS or
+FAIL against the targets: ours no slower than the composer, and at most 0.5
+queries per email. Everything it writes is rolled back.
+
+Run it with ``make bench BENCH_SCRIPTS=notify`` (``BENCH_ARGS="--n 2000"``) or
+``bash tools/bench.sh`` after ``export BENCH_SCRIPTS=notify``. ``--profile``
+adds one cProfile run of each way. The exit status is 1 when a target or a
+check fails.
+"""
+
+import argparse
+import contextlib
+import cProfile
+import io
+import pstats
+import re
+import statistics
+import sys
+import time
+
+import odoo
+from odoo.modules.registry import Registry
+from odoo.tools import SQL, html2plaintext
+
+NO_EMAIL_EVERY = 33  # about 3% of the customers have no email address
+BLACKLIST_EVERY = 50  # about 2% are on the email blacklist
+TEMPLATE_XMLID = "crisis_management.mail_template_impact_initial"
+STATEMENT = (
+    "<p>A software update of our payment terminals failed on Monday night: card payments "
+    "were refused for six hours. No card data was exposed. The update is rolled back and "
+    "every refused payment can be made again with no extra charge.</p>"
+)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
+    parser.add_argument("-d", "--database", default="crisis_bench", help="database to use")
+    parser.add_argument("--n", type=int, default=10000, help="customers (default 10000)")
+    parser.add_argument("--runs", type=int, default=3, help="measurements of each (default 3)")
+    parser.add_argument(
+        "--max-ratio", type=float, default=1.0, help="target: time of ours / Odoo's composer"
+    )
+    parser.add_argument(
+        "--max-queries-per-email",
+        type=float,
+        default=0.5,
+        help="target: SQL queries of ours per email queued",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="one extra cProfile run of each way"
+    )
+    parser.add_argument("--top", type=int, default=25, help="functions listed by --profile")
+    args = parser.parse_args(argv)
+    if args.n < 1 or args.runs < 1:
+        parser.error("--n and --runs must be at least 1")
+    return args
+
+
+@contextlib.contextmanager
+def measure(cr, result):
+    """Fills ``result`` with the wall seconds and SQL queries of the block."""
+    queries = cr.sql_log_count
+    start = time.perf_counter()
+    yield
+    result["seconds"] = time.perf_counter() - start
+    result["queries"] = cr.sql_log_count - queries
+
+
+# ----------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------
+
+
+def create_customers(env, n):
+    """N contacts; some without email, some blacklisted. Returns (ids, ids emailed)."""
+    values = []
+    blacklisted = []
+    for i in range(1, n + 1):
+        email = False if i % NO_EMAIL_EVERY == 0 else f"notify{i:05d}@bench.example.com"
+        values.append({"name": f"Notified Customer {i:05d}", "email": email})
+        if email and i % BLACKLIST_EVERY == 0:
+            blacklisted.append(email)
+    partners = env["res.partner"].with_context(tracking_disable=True).create(values)
+    env["mail.blacklist"].create([{"email": email} for email in blacklisted])
+    env.flush_all()
+    emailed = [
+        partner.id
+        for partner, vals in zip(partners, values, strict=True)
+        if vals["email"] and vals["email"] not in blacklisted
+    ]
+    return partners.ids, emailed
+
+
+def create_crisis(env, admin, partner_ids):
+    crisis = env["crisis.crisis"].create(
+        {
+            "name": "Payment terminals down",
+            "severity": "high",
+            "public_statement": STATEMENT,
+        }
+    )
+    crisis.with_user(admin).action_approve_statement()
+    env["crisis.impact"]._link_partners(crisis, partner_ids)
+    env.flush_all()
+    return crisis
+
+
+def partner_template(env, crisis):
+    """The initial notice as a template on res.partner, rendering the same text."""
+    source = env.ref(TEMPLATE_XMLID)
+    constants = {
+        "name": repr(crisis.name),
+        "reference": repr(crisis.reference),
+        "update_interval_hours": repr(crisis.update_interval_hours),
+    }
+
+    def adapt(text):
+        text = re.sub(
+            r"<t t-out=\"object\.update_body[^\"]*\">[^<]*</t>", lambda _m: STATEMENT, text
+        )
+        text = re.sub(r"object\.crisis_id\.(\w+)", lambda m: constants[m.group(1)], text)
+        text = text.replace("object.company_id.", "user.company_id.")
+        text = text.replace("object.partner_id.", "object.")
+        leftover = re.search(r"object\.(crisis_id|company_id|partner_id|update_body)", text)
+        if leftover:
+            raise AssertionError(f"template not adapted to res.partner: {leftover.group(0)}")
+        return text
+
+    return env["mail.template"].create(
+        {
+            "name": "Benchmark: initial notice on contacts",
+            "model_id": env["ir.model"]._get_id("res.partner"),
+            "subject": adapt(source.subject),
+            "body_html": adapt(source.body_html),
+            "email_from": adapt(source.email_from),
+            "partner_to": adapt(source.partner_to),
+            "lang": adapt(source.lang),
+            "auto_delete": source.auto_delete,
+        }
+    )
+
+
+# ----------------------------------------------------------------------
+# The two ways
+# ----------------------------------------------------------------------
+
+
+def open_wizard(env, crisis):
+    wizard = (
+        env["crisis.notify.wizard"]
+        .with_context(default_crisis_id=crisis.id)
+        .create({"kind": "initial"})
+    )
+    counts = (wizard.recipient_count, wizard.no_email_count, wizard.blacklisted_count)
+    env.flush_all()
+    return wizard, counts
+
+
+def send_ours(wizard):
+    wizard.action_send()
+    wizard.env.flush_all()
+
+
+def open_composer(env, template, partner_ids):
+    composer = (
+        env["mail.compose.message"]
+        .with_context(active_model="res.partner", active_ids=partner_ids)
+        .create(
+            {
+                "composition_mode": "mass_mail",
+                "model": "res.partner",
+                "res_ids": repr(partner_ids),
+                "template_id": template.id,
+                "force_send": False,
+            }
+        )
+    )
+    env.flush_all()
+    return composer
+
+
+def send_odoo(composer):
+    composer.action_send_mail()
+    composer.env.flush_all()
+
+
+def queued(env, model, res_ids):
+    """{state: count} of the emails queued for the records, and one sample (partner order)."""
+    env.cr.execute(
+        SQL(
+            """
+            SELECT mail.state, COUNT(*) FROM mail_mail mail
+              JOIN mail_message message ON message.id = mail.mail_message_id
+             WHERE message.model = %s AND message.res_id = ANY(%s)
+          GROUP BY mail.state
+            """,
+            model,
+            list(res_ids),
+        )
+    )
+    return dict(env.cr.fetchall())
+
+
+def sample(env, model, res_id):
+    env.cr.execute(
+        SQL(
+            """
+            SELECT message.subject, mail.body_html FROM mail_mail mail
+              JOIN mail_message message ON message.id = mail.mail_message_id
+             WHERE message.model = %s AND message.res_id = %s
+            """,
+            model,
+            res_id,
+        )
+    )
+    row = env.cr.fetchone()
+    # the text: the composer sanitizes the body's styles (e.g. drops "border-left")
+    return row and (row[0], re.sub(r"\s+", " ", html2plaintext(row[1] or "")).strip())
+
+
+def profile(label, func, top):
+    profiler = cProfile.Profile()
+    profiler.enable()
+    func()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    print(f"\ncProfile of {label} (top {top} by cumulative time):")
+    print(out.getvalue())
+
+
+# ----------------------------------------------------------------------
+# Main
+# ----------------------------------------------------------------------
+
+
+def fmt(result, emails):
+    return (
+        f"{result['seconds']:8.3f} s {result['queries']:7g} queries"
+        f" ({result['queries'] / emails:6.3f}/email)"
+    )
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database], setup_logging=True)
+    registry = Registry(args.database)
+    n = args.n
+    problems = []
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        try:
+            admin = env.ref("base.user_admin")
+            user_env = env(user=admin)
+            print(
+                f"Creating {n} customers (1 in {NO_EMAIL_EVERY} without email, 1 in"
+                f" {BLACKLIST_EVERY} blacklisted), a crisis with an approved statement,"
+                " and linking them",
+                flush=True,
+            )
+            start = time.perf_counter()
+            partner_ids, emailed_ids = create_customers(env, n)
+            crisis = create_crisis(env, admin, partner_ids)
+            template = partner_template(env, crisis)
+            env.flush_all()
+            emails = len(emailed_ids)
+            print(
+                f"  done in {time.perf_counter() - start:.1f} s: {emails} to email,"
+                f" {n - emails} to skip; sender {admin.login}",
+                flush=True,
+            )
+            impacts = env["crisis.impact"].search([("crisis_id", "=", crisis.id)])
+            impact_ids = impacts.ids
+            first_impact = impacts.filtered(lambda i: i.partner_id.id == partner_ids[0]).id
+            if len(impact_ids) != n:
+                problems.append(f"{len(impact_ids)} customers linked instead of {n}")
+
+            results = []
+            samples = {}
+            for run in range(1, args.runs + 1):
+                ours, opening, odoo_ = {}, {}, {}
+                with contextlib.closing(cr.savepoint()):
+                    env.invalidate_all()
+                    with measure(cr, opening):
+                        wizard, counts = open_wizard(user_env, crisis)
+                    if counts != (emails, n // NO_EMAIL_EVERY, n - emails - n // NO_EMAIL_EVERY):
+                        problems.append(f"run {run}: wizard counters {counts}")
+                    env.invalidate_all()  # sending is another request
+                    with measure(cr, ours):
+                        send_ours(wizard)
+                    env.invalidate_all()
+                    states = queued(env, "crisis.impact", impact_ids)
+                    if states != {"outgoing": emails}:
+                        problems.append(f"run {run}: ours queued {states}, not {emails} emails")
+                    samples.setdefault("ours", sample(env, "crisis.impact", first_impact))
+                    env.invalidate_all()
+                with contextlib.closing(cr.savepoint()):
+                    env.invalidate_all()
+                    composer = open_composer(user_env, template, partner_ids)
+                    env.invalidate_all()
+                    with measure(cr, odoo_):
+                        send_odoo(composer)
+                    env.invalidate_all()
+                    states = queued(env, "res.partner", partner_ids)
+                    if states.get("outgoing") != emails or sum(states.values()) != n:
+                        problems.append(f"run {run}: the composer queued {states}")
+                    samples.setdefault("odoo", sample(env, "res.partner", partner_ids[0]))
+                    env.invalidate_all()
+                results.append((ours, odoo_, opening))
+                print(
+                    f"run {run}:  ours {fmt(ours, emails)}   |   Odoo's composer"
+                    f" {fmt(odoo_, emails)}   |   ours/Odoo's"
+                    f" {ours['seconds'] / odoo_['seconds']:5.2f}x",
+                    flush=True,
+                )
+
+            def median(index, key):
+                return statistics.median(result[index][key] for result in results)
+
+            ours = {"seconds": median(0, "seconds"), "queries": median(0, "queries")}
+            odoo_ = {"seconds": median(1, "seconds"), "queries": median(1, "queries")}
+            opening = {"seconds": median(2, "seconds"), "queries": median(2, "queries")}
+            ratio = ours["seconds"] / odoo_["seconds"]
+            print(
+                f"median: ours {fmt(ours, emails)}   |   Odoo's composer {fmt(odoo_, emails)}"
+                f"   |   ours/Odoo's {ratio:5.2f}x"
+                f"\n  queries ours/Odoo's {ours['queries'] / odoo_['queries']:.4f};"
+                f" not timed: opening the wizard and reading its counters"
+                f" {opening['seconds']:.3f} s, {opening['queries']:g} queries"
+            )
+
+            # customer 1 has an email address: both ways wrote to them
+            if samples.get("ours") and samples["ours"] == samples.get("odoo"):
+                print(
+                    f"check: both ways gave customer 1 the same subject and body: {emails}"
+                    f" emails queued by each"
+                )
+            else:
+                problems.append(
+                    f"different text for customer 1:\n  ours: {samples.get('ours')}"
+                    f"\n  Odoo: {samples.get('odoo')}"
+                )
+            if problems:
+                print("\nCHECK FAILED:")
+                for problem in problems:
+                    print(f"  {problem}")
+
+            per_email = ours["queries"] / emails
+            time_ok = ratio <= args.max_ratio
+            queries_ok = per_email <= args.max_queries_per_email
+            passed = not problems and time_ok and queries_ok
+            print(
+                f"\ntargets for {emails} emails to {n} customers (medians of {args.runs} runs):"
+                f"\n  time    {'PASS' if time_ok else 'FAIL'}: ours {ours['seconds']:.3f} s,"
+                f" Odoo's composer {odoo_['seconds']:.3f} s, ratio {ratio:.2f}"
+                f" (target <= {args.max_ratio:g})"
+                f"\n  queries {'PASS' if queries_ok else 'FAIL'}: ours {ours['queries']:g}"
+                f" queries, {per_email:.4f} per email (target <= {args.max_queries_per_email:g});"
+                f" Odoo's composer {odoo_['queries']:g}, {odoo_['queries'] / emails:.4f} per email"
+                f"\n  overall {'PASS' if passed else 'FAIL'}"
+            )
+
+            if args.profile:
+                with contextlib.closing(cr.savepoint()):
+                    wizard, _counts = open_wizard(user_env, crisis)
+                    env.invalidate_all()
+                    profile("ours: action_send", lambda: send_ours(wizard), args.top)
+                    env.invalidate_all()
+                with contextlib.closing(cr.savepoint()):
+                    composer = open_composer(user_env, template, partner_ids)
+                    env.invalidate_all()
+                    profile("Odoo's composer", lambda: send_odoo(composer), args.top)
+                    env.invalidate_all()
+        finally:
+            # leave the database as it was: nothing of the benchmark is kept
+            cr.rollback()
+            env.invalidate_all(flush=False)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
