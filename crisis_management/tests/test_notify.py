@@ -110,6 +110,23 @@ class TestNotify(CrisisCase, MockEmail):
         self.assertIn(self.crisis.reference, sent_mail["subject"])
         self.assertEqual(message.notification_ids.notification_status, "sent")
 
+        # the customer's reply lands on their line
+        reply = (
+            "From: Customer 0 <customer0@example.com>\r\n"
+            "To: support@example.com\r\n"
+            f"Subject: Re: {message.subject}\r\n"
+            "Message-Id: <reply-customer0@example.com>\r\n"
+            f"In-Reply-To: {message.message_id}\r\n"
+            f"References: {message.message_id}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "\r\n"
+            "Is my order safe?\r\n"
+        )
+        self.env["mail.thread"].message_process(None, reply)
+        answer = line.message_ids.filtered(lambda m: "Is my order safe?" in m.body)
+        self.assertEqual(len(answer), 1)
+        self.assertEqual(answer.author_id, self.customers[0])
+
     def test_audiences(self):
         def recipients(**values):
             wizard = self._wizard(**values)
