@@ -735,8 +735,8 @@ class CrisisCrisis(models.Model):
                 crisis=crisis.display_name,
             ),
         )
-        for crisis in crises:
-            crisis.reminded_update = crisis.date_next_update
+        for due_date, group in crises.grouped("date_next_update").items():
+            group.reminded_update = due_date
         self.env["ir.cron"]._notify_progress(
             done=len(crises), remaining=reminders.count_due(self, due)
         )

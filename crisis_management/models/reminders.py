@@ -65,6 +65,7 @@ def remind_once(model, due, source_field, marker_field, summary_of, date_of, not
     schedule_activities(
         [(record, record.user_id) for record in records], summary_of, date_of, note_of
     )
-    for record in records:
-        record[marker_field] = record[source_field]
+    # one write per date reminded of, not one per record
+    for value, group in records.grouped(lambda record: record[source_field]).items():
+        group[marker_field] = value
     model.env["ir.cron"]._notify_progress(done=len(records), remaining=count_due(model, due))
