@@ -31,9 +31,9 @@ import threading
 import time
 from collections import Counter
 
-import odoo
+import benchlib
+
 from odoo import Command
-from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
 IMPACT_LEVEL = "high"
@@ -62,16 +62,6 @@ def parse_args(argv):
     if args.n < 1 or args.runs < 1:
         parser.error("--n and --runs must be at least 1")
     return args
-
-
-@contextlib.contextmanager
-def measure(cr, result):
-    """Fills ``result`` with the wall seconds and SQL queries of the block."""
-    queries = cr.sql_log_count
-    start = time.perf_counter()
-    yield
-    result["seconds"] = time.perf_counter() - start
-    result["queries"] = cr.sql_log_count - queries
 
 
 # ----------------------------------------------------------------------
@@ -253,95 +243,88 @@ def fmt_seconds(value):
 
 def main(argv=None):
     args = parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database], setup_logging=True)
-    registry = Registry(args.database)
     n = args.n
     passed = True
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        try:
-            agent = env.ref("base.user_admin") if args.agent else env["res.users"]
-            scenario = f"agent {agent.login}" if agent else "no agent"
+    with benchlib.rolled_back_env(args.config, args.database) as env:
+        cr = env.cr
+        agent = env.ref("base.user_admin") if args.agent else env["res.users"]
+        scenario = f"agent {agent.login}" if agent else "no agent"
+        print(
+            f"Creating {n} customers (batch create, one contact tag); wizard: mode tags,"
+            f" impact {IMPACT_LEVEL}, {scenario}",
+            flush=True,
+        )
+        start = time.perf_counter()
+        category = create_customers(env, n)
+        print(f"  done in {time.perf_counter() - start:.1f} s", flush=True)
+
+        results = []
+        problems = []
+        for run in range(1, args.runs + 1):
+            # each run on fresh crises, rolled back afterwards
+            with contextlib.closing(cr.savepoint()):
+                orm_crisis = new_crisis(env, f"{run} (wizard)")
+                sql_crisis = new_crisis(env, f"{run} (SQL)")
+                orm, sql = {}, {}
+                env.invalidate_all()  # a request starts with an empty cache
+                with benchlib.measure(cr, orm):
+                    add_with_wizard(env, orm_crisis, category, agent)
+                env.invalidate_all()
+                statement = insert_statement(env, sql_crisis, category, agent)
+                with benchlib.measure(cr, sql):
+                    inserted = add_with_sql(env, statement)
+                if inserted != n:
+                    problems.append(f"run {run}: the SQL statement inserted {inserted} rows")
+                problems += [
+                    f"run {run}: {problem}"
+                    for problem in compare_rows(env, orm_crisis, sql_crisis, n)
+                ]
+                env.invalidate_all()
+            results.append((orm, sql))
             print(
-                f"Creating {n} customers (batch create, one contact tag); wizard: mode tags,"
-                f" impact {IMPACT_LEVEL}, {scenario}",
+                f"run {run}:  wizard {fmt_seconds(orm['seconds'])} {orm['queries']:6d} queries"
+                f"   |   SQL {fmt_seconds(sql['seconds'])} {sql['queries']:4d} queries"
+                f"   |   wizard/SQL {orm['seconds'] / sql['seconds']:7.1f}x",
                 flush=True,
             )
-            start = time.perf_counter()
-            category = create_customers(env, n)
-            print(f"  done in {time.perf_counter() - start:.1f} s", flush=True)
 
-            results = []
-            problems = []
-            for run in range(1, args.runs + 1):
-                # each run on fresh crises, rolled back afterwards
-                with contextlib.closing(cr.savepoint()):
-                    orm_crisis = new_crisis(env, f"{run} (wizard)")
-                    sql_crisis = new_crisis(env, f"{run} (SQL)")
-                    orm, sql = {}, {}
-                    env.invalidate_all()  # a request starts with an empty cache
-                    with measure(cr, orm):
-                        add_with_wizard(env, orm_crisis, category, agent)
-                    env.invalidate_all()
-                    statement = insert_statement(env, sql_crisis, category, agent)
-                    with measure(cr, sql):
-                        inserted = add_with_sql(env, statement)
-                    if inserted != n:
-                        problems.append(f"run {run}: the SQL statement inserted {inserted} rows")
-                    problems += [
-                        f"run {run}: {problem}"
-                        for problem in compare_rows(env, orm_crisis, sql_crisis, n)
-                    ]
-                    env.invalidate_all()
-                results.append((orm, sql))
-                print(
-                    f"run {run}:  wizard {fmt_seconds(orm['seconds'])} {orm['queries']:6d} queries"
-                    f"   |   SQL {fmt_seconds(sql['seconds'])} {sql['queries']:4d} queries"
-                    f"   |   wizard/SQL {orm['seconds'] / sql['seconds']:7.1f}x",
-                    flush=True,
-                )
+        orm_seconds = statistics.median(orm["seconds"] for orm, _sql in results)
+        orm_queries = statistics.median(orm["queries"] for orm, _sql in results)
+        sql_seconds = statistics.median(sql["seconds"] for _orm, sql in results)
+        sql_queries = statistics.median(sql["queries"] for _orm, sql in results)
+        print(
+            f"median: wizard {fmt_seconds(orm_seconds)} {orm_queries:6g} queries"
+            f"   |   SQL {fmt_seconds(sql_seconds)} {sql_queries:4g} queries"
+            f"   |   wizard/SQL {orm_seconds / sql_seconds:7.1f}x"
+        )
+        if problems:
+            passed = False
+            print("\nCHECK FAILED:")
+            for problem in problems:
+                print(f"  {problem}")
+        else:
+            print(f"check: the wizard and the SQL statement gave the same {n} rows")
 
-            orm_seconds = statistics.median(orm["seconds"] for orm, _sql in results)
-            orm_queries = statistics.median(orm["queries"] for orm, _sql in results)
-            sql_seconds = statistics.median(sql["seconds"] for _orm, sql in results)
-            sql_queries = statistics.median(sql["queries"] for _orm, sql in results)
-            print(
-                f"median: wizard {fmt_seconds(orm_seconds)} {orm_queries:6g} queries"
-                f"   |   SQL {fmt_seconds(sql_seconds)} {sql_queries:4g} queries"
-                f"   |   wizard/SQL {orm_seconds / sql_seconds:7.1f}x"
-            )
-            if problems:
-                passed = False
-                print("\nCHECK FAILED:")
-                for problem in problems:
-                    print(f"  {problem}")
-            else:
-                print(f"check: the wizard and the SQL statement gave the same {n} rows")
+        time_ok = orm_seconds <= args.max_seconds
+        queries_ok = orm_queries <= args.max_queries
+        passed = passed and time_ok and queries_ok
+        print(
+            f"\ntarget for {n} customers through the wizard (medians of {args.runs} runs):"
+            f"\n  time    {'PASS' if time_ok else 'FAIL'}: {orm_seconds:.3f} s"
+            f" (target <= {args.max_seconds:g} s)"
+            f"\n  queries {'PASS' if queries_ok else 'FAIL'}: {orm_queries:g}"
+            f" (target <= {args.max_queries})"
+            f"\n  overall {'PASS' if passed else 'FAIL'}"
+        )
 
-            time_ok = orm_seconds <= args.max_seconds
-            queries_ok = orm_queries <= args.max_queries
-            passed = passed and time_ok and queries_ok
-            print(
-                f"\ntarget for {n} customers through the wizard (medians of {args.runs} runs):"
-                f"\n  time    {'PASS' if time_ok else 'FAIL'}: {orm_seconds:.3f} s"
-                f" (target <= {args.max_seconds:g} s)"
-                f"\n  queries {'PASS' if queries_ok else 'FAIL'}: {orm_queries:g}"
-                f" (target <= {args.max_queries})"
-                f"\n  overall {'PASS' if passed else 'FAIL'}"
-            )
-
-            if args.profile or not queries_ok:
-                with contextlib.closing(cr.savepoint()):
-                    crisis = new_crisis(env, "profile")
-                    env.invalidate_all()
-                    with statement_profile() as shapes:
-                        add_with_wizard(env, crisis, category, agent)
-                    env.invalidate_all()
-                print_profile(shapes, n, args.top)
-        finally:
-            # leave the database as it was: nothing of the benchmark is kept
-            cr.rollback()
-            env.invalidate_all(flush=False)
+        if args.profile or not queries_ok:
+            with contextlib.closing(cr.savepoint()):
+                crisis = new_crisis(env, "profile")
+                env.invalidate_all()
+                with statement_profile() as shapes:
+                    add_with_wizard(env, crisis, category, agent)
+                env.invalidate_all()
+            print_profile(shapes, n, args.top)
     return 0 if passed else 1
 
 

@@ -48,9 +48,10 @@ import sys
 import time
 from datetime import timedelta
 
+import benchlib
+
 import odoo
 from odoo import Command, fields
-from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
 # (label, ir.cron xmlid, model, method)
@@ -108,16 +109,6 @@ def parse_args(argv):
     if not 0 <= args.resolved < 1:
         parser.error("--resolved must be in [0, 1)")
     return args
-
-
-@contextlib.contextmanager
-def measure(cr, result):
-    """Adds the wall seconds and SQL queries of the block to ``result``."""
-    queries = cr.sql_log_count
-    start = time.perf_counter()
-    yield
-    result["seconds"] += time.perf_counter() - start
-    result["queries"] += cr.sql_log_count - queries
 
 
 # ----------------------------------------------------------------------
@@ -289,7 +280,7 @@ def run_cron(env, xmlid, model, method):
         env.flush_all()
         env.invalidate_all()
         records = cron_env[model].with_context(ir_cron_progress_id=progress.id)
-        with measure(env.cr, result):
+        with benchlib.measure(env.cr, result):
             getattr(records, method)()
             cron_env.flush_all()
         result["calls"] += 1
@@ -314,87 +305,80 @@ def run_cron(env, xmlid, model, method):
 
 def main(argv=None):
     args = parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database], setup_logging=True)
-    registry = Registry(args.database)
     problems = []
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        try:
-            print(
-                f"Creating {args.crises} crises ({args.resolved:.0%} resolved) with {args.n}"
-                f" affected customers, {args.agents} agents, {args.playbooks} playbooks",
-                flush=True,
-            )
-            start = time.perf_counter()
-            due = build(env, args)
-            print(
-                f"  done in {time.perf_counter() - start:.1f} s; due: "
-                + ", ".join(f"{label} {count}" for label, count in due.items()),
-                flush=True,
-            )
+    with benchlib.rolled_back_env(args.config, args.database) as env:
+        cr = env.cr
+        print(
+            f"Creating {args.crises} crises ({args.resolved:.0%} resolved) with {args.n}"
+            f" affected customers, {args.agents} agents, {args.playbooks} playbooks",
+            flush=True,
+        )
+        start = time.perf_counter()
+        due = build(env, args)
+        print(
+            f"  done in {time.perf_counter() - start:.1f} s; due: "
+            + ", ".join(f"{label} {count}" for label, count in due.items()),
+            flush=True,
+        )
 
-            results = {label: [] for label, *_rest in CRONS}
-            for run in range(1, args.runs + 1):
-                line = []
-                for label, xmlid, model, method in CRONS:
-                    with contextlib.closing(cr.savepoint()):
-                        result = run_cron(env, xmlid, model, method)
-                    results[label].append(result)
-                    line.append(f"{label} {result['seconds']:.2f} s/{result['queries']} q")
-                    if result["stuck"]:
-                        problems.append(f"run {run}: {label} left records it did not handle")
-                    if result["done"] != due[label]:
-                        problems.append(
-                            f"run {run}: {label} handled {result['done']} records,"
-                            f" {due[label]} were due"
-                        )
-                print(f"run {run}: " + " | ".join(line), flush=True)
+        results = {label: [] for label, *_rest in CRONS}
+        for run in range(1, args.runs + 1):
+            line = []
+            for label, xmlid, model, method in CRONS:
+                with contextlib.closing(cr.savepoint()):
+                    result = run_cron(env, xmlid, model, method)
+                results[label].append(result)
+                line.append(f"{label} {result['seconds']:.2f} s/{result['queries']} q")
+                if result["stuck"]:
+                    problems.append(f"run {run}: {label} left records it did not handle")
+                if result["done"] != due[label]:
+                    problems.append(
+                        f"run {run}: {label} handled {result['done']} records,"
+                        f" {due[label]} were due"
+                    )
+            print(f"run {run}: " + " | ".join(line), flush=True)
 
+        print(
+            f"\nmedians of {args.runs} runs, each cron called until nothing remains:"
+            f"\n{'cron':<17} {'calls':>5} {'handled':>8} {'activities':>10} {'emails':>7}"
+            f" {'seconds':>9} {'queries':>8} {'q/call':>7} {'ms/record':>10}"
+        )
+        failed = []
+        for label, *_rest in CRONS:
+            runs = results[label]
+            seconds = statistics.median(r["seconds"] for r in runs)
+            queries = statistics.median(r["queries"] for r in runs)
+            last = runs[-1]
+            done = max(last["done"], 1)
+            per_call = queries / last["calls"]
+            if per_call > args.max_queries_per_call:
+                failed.append(f"{label} {per_call:.0f}")
             print(
-                f"\nmedians of {args.runs} runs, each cron called until nothing remains:"
-                f"\n{'cron':<17} {'calls':>5} {'handled':>8} {'activities':>10} {'emails':>7}"
-                f" {'seconds':>9} {'queries':>8} {'q/call':>7} {'ms/record':>10}"
+                f"{label:<17} {last['calls']:>5} {last['done']:>8} {last['activities']:>10}"
+                f" {last['emails']:>7} {seconds:>9.3f} {queries:>8g} {per_call:>7.1f}"
+                f" {1000 * seconds / done:>10.3f}"
             )
-            failed = []
-            for label, *_rest in CRONS:
-                runs = results[label]
-                seconds = statistics.median(r["seconds"] for r in runs)
-                queries = statistics.median(r["queries"] for r in runs)
-                last = runs[-1]
-                done = max(last["done"], 1)
-                per_call = queries / last["calls"]
-                if per_call > args.max_queries_per_call:
-                    failed.append(f"{label} {per_call:.0f}")
-                print(
-                    f"{label:<17} {last['calls']:>5} {last['done']:>8} {last['activities']:>10}"
-                    f" {last['emails']:>7} {seconds:>9.3f} {queries:>8g} {per_call:>7.1f}"
-                    f" {1000 * seconds / done:>10.3f}"
-                )
-            print(
-                "(satisfaction: records are crises, 50 per call; each emails all its contacted"
-                " customers)"
-            )
-            if problems:
-                print("\nCHECK FAILED:")
-                for problem in problems:
-                    print(f"  {problem}")
-            else:
-                print("check: every cron handled all the records made due for it")
+        print(
+            "(satisfaction: records are crises, 50 per call; each emails all its contacted"
+            " customers)"
+        )
+        if problems:
+            print("\nCHECK FAILED:")
+            for problem in problems:
+                print(f"  {problem}")
+        else:
+            print("check: every cron handled all the records made due for it")
 
-            queries_ok = not failed
-            passed = queries_ok and not problems
-            print(
-                f"\ntargets (medians of {args.runs} runs):"
-                f"\n  handled {'PASS' if not problems else 'FAIL'}: every due record, once"
-                f"\n  queries {'PASS' if queries_ok else 'FAIL'}: at most"
-                f" {args.max_queries_per_call:g} per call, whatever its batch"
-                + (f" (over: {', '.join(failed)})" if failed else "")
-                + f"\n  overall {'PASS' if passed else 'FAIL'}"
-            )
-        finally:
-            # leave the database as it was: nothing of the benchmark is kept
-            cr.rollback()
-            env.invalidate_all(flush=False)
+        queries_ok = not failed
+        passed = queries_ok and not problems
+        print(
+            f"\ntargets (medians of {args.runs} runs):"
+            f"\n  handled {'PASS' if not problems else 'FAIL'}: every due record, once"
+            f"\n  queries {'PASS' if queries_ok else 'FAIL'}: at most"
+            f" {args.max_queries_per_call:g} per call, whatever its batch"
+            + (f" (over: {', '.join(failed)})" if failed else "")
+            + f"\n  overall {'PASS' if passed else 'FAIL'}"
+        )
     return 0 if passed else 1
 
 

@@ -46,8 +46,8 @@ import statistics
 import sys
 import time
 
-import odoo
-from odoo.modules.registry import Registry
+import benchlib
+
 from odoo.tools import SQL, html2plaintext
 
 NO_EMAIL_EVERY = 33  # about 3% of the customers have no email address
@@ -83,16 +83,6 @@ def parse_args(argv):
     if args.n < 1 or args.runs < 1:
         parser.error("--n and --runs must be at least 1")
     return args
-
-
-@contextlib.contextmanager
-def measure(cr, result):
-    """Fills ``result`` with the wall seconds and SQL queries of the block."""
-    queries = cr.sql_log_count
-    start = time.perf_counter()
-    yield
-    result["seconds"] = time.perf_counter() - start
-    result["queries"] = cr.sql_log_count - queries
 
 
 # ----------------------------------------------------------------------
@@ -272,138 +262,131 @@ def fmt(result, emails):
 
 def main(argv=None):
     args = parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database], setup_logging=True)
-    registry = Registry(args.database)
     n = args.n
     problems = []
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        try:
-            admin = env.ref("base.user_admin")
-            user_env = env(user=admin)
+    with benchlib.rolled_back_env(args.config, args.database) as env:
+        cr = env.cr
+        admin = env.ref("base.user_admin")
+        user_env = env(user=admin)
+        print(
+            f"Creating {n} customers (1 in {NO_EMAIL_EVERY} without email, 1 in"
+            f" {BLACKLIST_EVERY} blacklisted), a crisis with an approved statement,"
+            " and linking them",
+            flush=True,
+        )
+        start = time.perf_counter()
+        partner_ids, emailed_ids = create_customers(env, n)
+        crisis = create_crisis(env, admin, partner_ids)
+        template = partner_template(env, crisis)
+        env.flush_all()
+        emails = len(emailed_ids)
+        print(
+            f"  done in {time.perf_counter() - start:.1f} s: {emails} to email,"
+            f" {n - emails} to skip; sender {admin.login}",
+            flush=True,
+        )
+        impacts = env["crisis.impact"].search([("crisis_id", "=", crisis.id)])
+        impact_ids = impacts.ids
+        first_impact = impacts.filtered(lambda i: i.partner_id.id == partner_ids[0]).id
+        if len(impact_ids) != n:
+            problems.append(f"{len(impact_ids)} customers linked instead of {n}")
+
+        results = []
+        samples = {}
+        for run in range(1, args.runs + 1):
+            ours, opening, odoo_ = {}, {}, {}
+            with contextlib.closing(cr.savepoint()):
+                env.invalidate_all()
+                with benchlib.measure(cr, opening):
+                    wizard, counts = open_wizard(user_env, crisis)
+                if counts != (emails, n // NO_EMAIL_EVERY, n - emails - n // NO_EMAIL_EVERY):
+                    problems.append(f"run {run}: wizard counters {counts}")
+                env.invalidate_all()  # sending is another request
+                with benchlib.measure(cr, ours):
+                    send_ours(wizard)
+                env.invalidate_all()
+                states = queued(env, "crisis.impact", impact_ids)
+                if states != {"outgoing": emails}:
+                    problems.append(f"run {run}: ours queued {states}, not {emails} emails")
+                samples.setdefault("ours", sample(env, "crisis.impact", first_impact))
+                env.invalidate_all()
+            with contextlib.closing(cr.savepoint()):
+                env.invalidate_all()
+                composer = open_composer(user_env, template, partner_ids)
+                env.invalidate_all()
+                with benchlib.measure(cr, odoo_):
+                    send_odoo(composer)
+                env.invalidate_all()
+                states = queued(env, "res.partner", partner_ids)
+                if states.get("outgoing") != emails or sum(states.values()) != n:
+                    problems.append(f"run {run}: the composer queued {states}")
+                samples.setdefault("odoo", sample(env, "res.partner", partner_ids[0]))
+                env.invalidate_all()
+            results.append((ours, odoo_, opening))
             print(
-                f"Creating {n} customers (1 in {NO_EMAIL_EVERY} without email, 1 in"
-                f" {BLACKLIST_EVERY} blacklisted), a crisis with an approved statement,"
-                " and linking them",
+                f"run {run}:  ours {fmt(ours, emails)}   |   Odoo's composer"
+                f" {fmt(odoo_, emails)}   |   ours/Odoo's"
+                f" {ours['seconds'] / odoo_['seconds']:5.2f}x",
                 flush=True,
             )
-            start = time.perf_counter()
-            partner_ids, emailed_ids = create_customers(env, n)
-            crisis = create_crisis(env, admin, partner_ids)
-            template = partner_template(env, crisis)
-            env.flush_all()
-            emails = len(emailed_ids)
+
+        def median(index, key):
+            return statistics.median(result[index][key] for result in results)
+
+        ours = {"seconds": median(0, "seconds"), "queries": median(0, "queries")}
+        odoo_ = {"seconds": median(1, "seconds"), "queries": median(1, "queries")}
+        opening = {"seconds": median(2, "seconds"), "queries": median(2, "queries")}
+        ratio = ours["seconds"] / odoo_["seconds"]
+        print(
+            f"median: ours {fmt(ours, emails)}   |   Odoo's composer {fmt(odoo_, emails)}"
+            f"   |   ours/Odoo's {ratio:5.2f}x"
+            f"\n  queries ours/Odoo's {ours['queries'] / odoo_['queries']:.4f};"
+            f" not timed: opening the wizard and reading its counters"
+            f" {opening['seconds']:.3f} s, {opening['queries']:g} queries"
+        )
+
+        # customer 1 has an email address: both ways wrote to them
+        if samples.get("ours") and samples["ours"] == samples.get("odoo"):
             print(
-                f"  done in {time.perf_counter() - start:.1f} s: {emails} to email,"
-                f" {n - emails} to skip; sender {admin.login}",
-                flush=True,
+                f"check: both ways gave customer 1 the same subject and body: {emails}"
+                f" emails queued by each"
             )
-            impacts = env["crisis.impact"].search([("crisis_id", "=", crisis.id)])
-            impact_ids = impacts.ids
-            first_impact = impacts.filtered(lambda i: i.partner_id.id == partner_ids[0]).id
-            if len(impact_ids) != n:
-                problems.append(f"{len(impact_ids)} customers linked instead of {n}")
-
-            results = []
-            samples = {}
-            for run in range(1, args.runs + 1):
-                ours, opening, odoo_ = {}, {}, {}
-                with contextlib.closing(cr.savepoint()):
-                    env.invalidate_all()
-                    with measure(cr, opening):
-                        wizard, counts = open_wizard(user_env, crisis)
-                    if counts != (emails, n // NO_EMAIL_EVERY, n - emails - n // NO_EMAIL_EVERY):
-                        problems.append(f"run {run}: wizard counters {counts}")
-                    env.invalidate_all()  # sending is another request
-                    with measure(cr, ours):
-                        send_ours(wizard)
-                    env.invalidate_all()
-                    states = queued(env, "crisis.impact", impact_ids)
-                    if states != {"outgoing": emails}:
-                        problems.append(f"run {run}: ours queued {states}, not {emails} emails")
-                    samples.setdefault("ours", sample(env, "crisis.impact", first_impact))
-                    env.invalidate_all()
-                with contextlib.closing(cr.savepoint()):
-                    env.invalidate_all()
-                    composer = open_composer(user_env, template, partner_ids)
-                    env.invalidate_all()
-                    with measure(cr, odoo_):
-                        send_odoo(composer)
-                    env.invalidate_all()
-                    states = queued(env, "res.partner", partner_ids)
-                    if states.get("outgoing") != emails or sum(states.values()) != n:
-                        problems.append(f"run {run}: the composer queued {states}")
-                    samples.setdefault("odoo", sample(env, "res.partner", partner_ids[0]))
-                    env.invalidate_all()
-                results.append((ours, odoo_, opening))
-                print(
-                    f"run {run}:  ours {fmt(ours, emails)}   |   Odoo's composer"
-                    f" {fmt(odoo_, emails)}   |   ours/Odoo's"
-                    f" {ours['seconds'] / odoo_['seconds']:5.2f}x",
-                    flush=True,
-                )
-
-            def median(index, key):
-                return statistics.median(result[index][key] for result in results)
-
-            ours = {"seconds": median(0, "seconds"), "queries": median(0, "queries")}
-            odoo_ = {"seconds": median(1, "seconds"), "queries": median(1, "queries")}
-            opening = {"seconds": median(2, "seconds"), "queries": median(2, "queries")}
-            ratio = ours["seconds"] / odoo_["seconds"]
-            print(
-                f"median: ours {fmt(ours, emails)}   |   Odoo's composer {fmt(odoo_, emails)}"
-                f"   |   ours/Odoo's {ratio:5.2f}x"
-                f"\n  queries ours/Odoo's {ours['queries'] / odoo_['queries']:.4f};"
-                f" not timed: opening the wizard and reading its counters"
-                f" {opening['seconds']:.3f} s, {opening['queries']:g} queries"
+        else:
+            problems.append(
+                f"different text for customer 1:\n  ours: {samples.get('ours')}"
+                f"\n  Odoo: {samples.get('odoo')}"
             )
+        if problems:
+            print("\nCHECK FAILED:")
+            for problem in problems:
+                print(f"  {problem}")
 
-            # customer 1 has an email address: both ways wrote to them
-            if samples.get("ours") and samples["ours"] == samples.get("odoo"):
-                print(
-                    f"check: both ways gave customer 1 the same subject and body: {emails}"
-                    f" emails queued by each"
-                )
-            else:
-                problems.append(
-                    f"different text for customer 1:\n  ours: {samples.get('ours')}"
-                    f"\n  Odoo: {samples.get('odoo')}"
-                )
-            if problems:
-                print("\nCHECK FAILED:")
-                for problem in problems:
-                    print(f"  {problem}")
+        per_email = ours["queries"] / emails
+        time_ok = ratio <= args.max_ratio
+        queries_ok = per_email <= args.max_queries_per_email
+        passed = not problems and time_ok and queries_ok
+        print(
+            f"\ntargets for {emails} emails to {n} customers (medians of {args.runs} runs):"
+            f"\n  time    {'PASS' if time_ok else 'FAIL'}: ours {ours['seconds']:.3f} s,"
+            f" Odoo's composer {odoo_['seconds']:.3f} s, ratio {ratio:.2f}"
+            f" (target <= {args.max_ratio:g})"
+            f"\n  queries {'PASS' if queries_ok else 'FAIL'}: ours {ours['queries']:g}"
+            f" queries, {per_email:.4f} per email (target <= {args.max_queries_per_email:g});"
+            f" Odoo's composer {odoo_['queries']:g}, {odoo_['queries'] / emails:.4f} per email"
+            f"\n  overall {'PASS' if passed else 'FAIL'}"
+        )
 
-            per_email = ours["queries"] / emails
-            time_ok = ratio <= args.max_ratio
-            queries_ok = per_email <= args.max_queries_per_email
-            passed = not problems and time_ok and queries_ok
-            print(
-                f"\ntargets for {emails} emails to {n} customers (medians of {args.runs} runs):"
-                f"\n  time    {'PASS' if time_ok else 'FAIL'}: ours {ours['seconds']:.3f} s,"
-                f" Odoo's composer {odoo_['seconds']:.3f} s, ratio {ratio:.2f}"
-                f" (target <= {args.max_ratio:g})"
-                f"\n  queries {'PASS' if queries_ok else 'FAIL'}: ours {ours['queries']:g}"
-                f" queries, {per_email:.4f} per email (target <= {args.max_queries_per_email:g});"
-                f" Odoo's composer {odoo_['queries']:g}, {odoo_['queries'] / emails:.4f} per email"
-                f"\n  overall {'PASS' if passed else 'FAIL'}"
-            )
-
-            if args.profile:
-                with contextlib.closing(cr.savepoint()):
-                    wizard, _counts = open_wizard(user_env, crisis)
-                    env.invalidate_all()
-                    profile("ours: action_send", lambda: send_ours(wizard), args.top)
-                    env.invalidate_all()
-                with contextlib.closing(cr.savepoint()):
-                    composer = open_composer(user_env, template, partner_ids)
-                    env.invalidate_all()
-                    profile("Odoo's composer", lambda: send_odoo(composer), args.top)
-                    env.invalidate_all()
-        finally:
-            # leave the database as it was: nothing of the benchmark is kept
-            cr.rollback()
-            env.invalidate_all(flush=False)
+        if args.profile:
+            with contextlib.closing(cr.savepoint()):
+                wizard, _counts = open_wizard(user_env, crisis)
+                env.invalidate_all()
+                profile("ours: action_send", lambda: send_ours(wizard), args.top)
+                env.invalidate_all()
+            with contextlib.closing(cr.savepoint()):
+                composer = open_composer(user_env, template, partner_ids)
+                env.invalidate_all()
+                profile("Odoo's composer", lambda: send_odoo(composer), args.top)
+                env.invalidate_all()
     return 0 if passed else 1
 
 

@@ -725,20 +725,18 @@ class CrisisCrisis(models.Model):
             " AND stage_id IN (SELECT id FROM crisis_stage WHERE is_resolved IS NOT TRUE)",
             fields.Datetime.now(),
         )
-        crises = reminders.lock_due(self, due)
-        reminders.schedule_activities(
-            [(crisis, crisis.communication_user_id or crisis.user_id) for crisis in crises],
+        reminders.remind_once(
+            self,
+            due,
+            "date_next_update",
+            "reminded_update",
             summary_of=lambda crisis: self.env._("Customer update due for %s", crisis.reference),
             date_of=lambda crisis: fields.Date.context_today(crisis, crisis.date_next_update),
             note_of=lambda crisis: self.env._(
                 "The affected customers of %(crisis)s expect an update: use Notify Customers.",
                 crisis=crisis.display_name,
             ),
-        )
-        for due_date, group in crises.grouped("date_next_update").items():
-            group.reminded_update = due_date
-        self.env["ir.cron"]._notify_progress(
-            done=len(crises), remaining=reminders.count_due(self, due)
+            user_of=lambda crisis: crisis.communication_user_id or crisis.user_id,
         )
 
     @api.model

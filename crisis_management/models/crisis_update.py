@@ -62,7 +62,7 @@ class CrisisUpdate(models.Model):
         for update in self:
             update.skipped_count = update.no_email_count + update.blacklisted_count
 
-    @api.depends("kind", "date_sent")
+    @api.depends("kind", "name")
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for update in self:

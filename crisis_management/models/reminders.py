@@ -54,16 +54,21 @@ def schedule_activities(pairs, summary_of, date_of, note_of=None):
     return env["mail.activity"].with_context(mail_activity_quick_update=True).create(values)
 
 
-def remind_once(model, due, source_field, marker_field, summary_of, date_of, note_of=None):
-    """The cron pattern: an activity for the ``user_id`` of each due record, once.
+def remind_once(
+    model, due, source_field, marker_field, summary_of, date_of, note_of=None, user_of=None
+):
+    """The cron pattern: an activity for the user of each due record, once.
+
+    The user is the record's ``user_id`` unless ``user_of`` tells another.
 
     ``due`` must exclude the records whose ``marker_field`` already holds the
     value of their ``source_field`` (the date they were reminded of); the
     records handled get it. Progress goes to the scheduler.
     """
     records = lock_due(model, due)
+    user_of = user_of or (lambda record: record.user_id)
     schedule_activities(
-        [(record, record.user_id) for record in records], summary_of, date_of, note_of
+        [(record, user_of(record)) for record in records], summary_of, date_of, note_of
     )
     # one write per date reminded of, not one per record
     for value, group in records.grouped(lambda record: record[source_field]).items():
