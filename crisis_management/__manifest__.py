@@ -1,6 +1,6 @@
 {
     "name": "Crisis Management",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Crisis Management",
     "summary": "Declare crises, reach every affected customer with one voice, "
     "compensate them and learn from it",
@@ -40,6 +40,7 @@
             "crisis_management/static/tests/tours/**/*",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,
 }

@@ -1,3 +1,4 @@
+from . import crisis_workflow_mixin
 from . import crisis_stage
 from . import crisis_type
 from . import crisis_tag
@@ -11,5 +12,7 @@ from . import crisis_update
 from . import crisis_crisis
 from . import crisis_impact
 from . import crisis_compensation
+from . import mail_mail
+from . import rating_rating
 from . import res_company
 from . import res_partner

@@ -17,9 +17,10 @@ OPEN_STATES = ("todo", "in_progress")
 class CrisisAction(models.Model):
     _name = "crisis.action"
     _description = "Crisis Action Step"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
     _order = "date_deadline, sequence, id"
     _check_company_auto = True
+    _crisis_workflow_fields = ("date_done", "reminded_deadline")
 
     name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
@@ -129,19 +130,43 @@ class CrisisAction(models.Model):
             note_of=lambda step: step.crisis_id.display_name,
         )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self = self._crisis_check_values(vals_list, create=True)
+        for vals in vals_list:
+            if vals.get("state") == "done":
+                vals["date_done"] = fields.Datetime.now()
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._crisis_check_values([vals])
+        moved = self.browse()
+        if vals.get("plan_id") and not self._crisis_is_workflow():
+            target = self.env["crisis.action.plan"].browse(vals["plan_id"])
+            target.check_access("write")
+            moved = self._crisis_check_same_company("plan_id", target)
+            # a step leaving a plan is removed from its crisis
+            moved.check_access("unlink")
         if "state" in vals:
             vals["date_done"] = fields.Datetime.now() if vals["state"] == "done" else False
-        return super().write(vals)
+        result = super().write(vals)
+        if moved:
+            # and added to the target's crisis
+            moved.check_access("create")
+        return result
 
     def action_start(self):
         self.write({"state": "in_progress"})
+        return True
 
     def action_done(self):
         self.write({"state": "done"})
+        return True
 
     def action_cancel(self):
         self.write({"state": "cancelled"})
+        return True
 
     def action_reset(self):
         self.write({"state": "todo"})
+        return True

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 class CrisisActionPlan(models.Model):
     _name = "crisis.action.plan"
     _description = "Crisis Action Plan"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crisis.workflow.mixin"]
     _order = "crisis_id, id"
     _check_company_auto = True
 
@@ -37,3 +37,21 @@ class CrisisActionPlan(models.Model):
         progress = self.env["crisis.action"]._progress_by("plan_id", self.ids)
         for plan in self:
             plan.action_open_count, plan.progress = progress.get(plan.id, (0, 0.0))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self = self._crisis_check_values(vals_list, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._crisis_check_values([vals])
+        moved = self.browse()
+        if vals.get("crisis_id") and not self._crisis_is_workflow():
+            target = self.env["crisis.crisis"].browse(vals["crisis_id"])
+            target.check_access("write")
+            moved = self._crisis_check_same_company("crisis_id", target)
+        result = super().write(vals)
+        if moved:
+            # the record rules must still let the user change the plan where it went
+            moved.check_access("write")
+        return result

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+
+from .crisis_workflow_mixin import as_workflow
 
 COMPENSATION_TYPES = [
     ("refund", "Refund"),
@@ -22,15 +24,26 @@ COMPENSATION_STATES = [
 ]
 # states whose amount counts in the totals, and whose amount is locked
 COMMITTED_STATES = ("approved", "delivered")
+# what a compensation is: only a draft may change it
+DRAFT_ONLY_FIELDS = ("impact_id", "type", "amount", "currency_id", "date_requested", "user_id")
 
 
 class CrisisCompensation(models.Model):
     _name = "crisis.compensation"
     _description = "Crisis Compensation"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
     _order = "id desc"
     _rec_name = "reference"
     _check_company_auto = True
+    _crisis_workflow_fields = (
+        "reference",
+        "state",
+        "submitted_by_id",
+        "date_submitted",
+        "approved_by_id",
+        "date_approved",
+        "date_delivered",
+    )
 
     reference = fields.Char(
         required=True,
@@ -68,7 +81,7 @@ class CrisisCompensation(models.Model):
         currency_field="company_currency_id",
         compute="_compute_amount_company",
         store=True,
-        help="Converted at the rate of the request date.",
+        help="Converted at the rate of the request date; fixed once approved.",
     )
     description = fields.Text()
     state = fields.Selection(
@@ -82,6 +95,14 @@ class CrisisCompensation(models.Model):
         default=lambda self: self.env.user,
         domain="[('share', '=', False)]",
     )
+    submitted_by_id = fields.Many2one(
+        "res.users",
+        string="Submitted By",
+        readonly=True,
+        copy=False,
+        help="Who sent the request for approval; they cannot approve it.",
+    )
+    date_submitted = fields.Datetime(string="Submitted On", readonly=True, copy=False)
     approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     date_requested = fields.Date(
         string="Request Date", required=True, default=fields.Date.context_today, copy=False
@@ -92,6 +113,12 @@ class CrisisCompensation(models.Model):
     @api.depends("amount", "currency_id", "date_requested", "company_id")
     def _compute_amount_company(self):
         for compensation in self:
+            if (
+                compensation.state in COMMITTED_STATES
+                and compensation.date_approved
+                and compensation.amount_company  # the stored value
+            ):
+                continue  # fixed at approval
             company = compensation.company_id or self.env.company
             compensation.amount_company = compensation.currency_id._convert(
                 compensation.amount,
@@ -105,8 +132,25 @@ class CrisisCompensation(models.Model):
         if any(compensation.amount < 0 for compensation in self):
             raise ValidationError(self.env._("A compensation amount cannot be negative."))
 
+    @api.constrains("currency_id")
+    def _check_currency_id(self):
+        self._check_currency_active(self.currency_id)
+
+    @api.model
+    def _check_currency_active(self, currencies):
+        inactive = currencies.filtered(lambda currency: not currency.active)
+        if inactive:
+            raise ValidationError(
+                self.env._(
+                    "The currency %(currency)s is not active: activate it first or choose "
+                    "another currency for the compensation.",
+                    currency=inactive[0].name,
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self = self._crisis_check_values(vals_list, create=True)
         missing = [vals for vals in vals_list if not vals.get("reference")]
         impacts = self.env["crisis.impact"].browse(
             {vals["impact_id"] for vals in missing if vals.get("impact_id")}
@@ -122,13 +166,48 @@ class CrisisCompensation(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if {"amount", "currency_id"} & set(vals) and any(
-            c.state in COMMITTED_STATES for c in self
-        ):
+        self._crisis_check_values([vals])
+        moved = self.browse()
+        if not self._crisis_is_workflow():
+            locked = [name for name in DRAFT_ONLY_FIELDS if name in vals]
+            not_draft = self.filtered(lambda c: c.state != "draft")
+            if locked and not_draft:
+                raise UserError(
+                    self.env._(
+                        "%(reference)s (%(state)s): only a draft compensation can change its "
+                        "customer, type, amount, currency, request date or requester. Cancel it "
+                        "(a Crisis Manager cancels approved ones) and make a new request.",
+                        reference=not_draft[0].reference,
+                        state=dict(self._fields["state"]._description_selection(self.env))[
+                            not_draft[0].state
+                        ],
+                    )
+                )
+            if "impact_id" in vals:
+                target = self.env["crisis.impact"].browse(vals["impact_id"])
+                if target:
+                    # the user must be allowed to work on the target line
+                    target.check_access("write")
+                    moved = self._crisis_check_same_company("impact_id", target)
+        result = super().write(vals)
+        if moved:
+            # and the record rules must still let them change it where it went
+            moved.check_access("write")
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_committed(self):
+        kept = self.filtered(
+            lambda c: c.state not in ("draft", "rejected", "cancelled") or c.date_approved
+        )
+        if kept:
             raise UserError(
-                self.env._("An approved compensation's amount can no longer be changed.")
+                self.env._(
+                    "%(reference)s is waiting for approval, approved, delivered or was approved "
+                    "once: it is kept for the record. Cancel it instead.",
+                    reference=kept[0].reference,
+                )
             )
-        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Workflow
@@ -140,10 +219,16 @@ class CrisisCompensation(models.Model):
             raise UserError(message % {"reference": wrong[0].reference})
 
     def _check_approval_rights(self):
-        """Nobody approves their own request; users only under the company limit."""
+        """Nobody approves their own request; users only under the company limit.
+
+        The request is the requester's, its creator's and its submitter's:
+        none of them approves or rejects it, whatever *Requested By* says.
+        """
         is_manager = self.env.user.has_group("crisis_management.group_crisis_manager")
         for compensation in self:
-            if compensation.user_id == self.env.user:
+            if self.env.user in (
+                compensation.user_id | compensation.create_uid | compensation.submitted_by_id
+            ):
                 raise UserError(
                     self.env._(
                         "%(reference)s: nobody approves or rejects their own request.",
@@ -166,28 +251,40 @@ class CrisisCompensation(models.Model):
 
     def action_submit(self):
         self._check_state(("draft",), self.env._("%(reference)s is not a draft."))
-        self.write({"state": "to_approve"})
+        self.check_access("write")
+        as_workflow(self).write(
+            {
+                "state": "to_approve",
+                "submitted_by_id": self.env.uid,
+                "date_submitted": fields.Datetime.now(),
+            }
+        )
+        return True
 
     def action_approve(self):
         self._check_state(
             ("to_approve",), self.env._("%(reference)s is not waiting for approval.")
         )
         self._check_approval_rights()
+        # the company amount is final from now on: computed before the approval
+        self.flush_recordset(["amount_company"])
         # the approval rights were checked above: an approver need not be on the crisis
-        self.sudo().write(
+        as_workflow(self.sudo()).write(
             {
                 "state": "approved",
                 "approved_by_id": self.env.uid,
                 "date_approved": fields.Datetime.now(),
             }
         )
+        return True
 
     def action_reject(self):
         self._check_state(
             ("to_approve",), self.env._("%(reference)s is not waiting for approval.")
         )
         self._check_approval_rights()
-        self.sudo().write({"state": "rejected"})
+        as_workflow(self.sudo()).write({"state": "rejected"})
+        return True
 
     def action_deliver(self):
         delivered = self.filtered(lambda c: c.state == "delivered")
@@ -196,20 +293,51 @@ class CrisisCompensation(models.Model):
                 self.env._("%(reference)s is already delivered.", reference=delivered[0].reference)
             )
         self._check_state(("approved",), self.env._("%(reference)s is not approved."))
-        self.write({"state": "delivered", "date_delivered": fields.Datetime.now()})
+        self.check_access("write")
+        as_workflow(self).write({"state": "delivered", "date_delivered": fields.Datetime.now()})
+        return True
 
     def action_cancel(self):
         self._check_state(
             ("draft", "to_approve", "approved"),
             self.env._("%(reference)s is delivered or closed: it cannot be cancelled."),
         )
-        self.write({"state": "cancelled"})
+        approved = self.filtered(lambda c: c.state == "approved")
+        if approved and not self.env.user.has_group("crisis_management.group_crisis_manager"):
+            raise AccessError(
+                self.env._(
+                    "%(reference)s is approved: only a Crisis Manager can cancel it.",
+                    reference=approved[0].reference,
+                )
+            )
+        self.check_access("write")
+        as_workflow(self).write({"state": "cancelled"})
+        return True
 
     def action_draft(self):
         self._check_state(
             ("rejected", "cancelled"), self.env._("%(reference)s cannot go back to draft.")
         )
-        self.write({"state": "draft", "approved_by_id": False, "date_approved": False})
+        once_approved = self.filtered("date_approved")
+        if once_approved:
+            raise UserError(
+                self.env._(
+                    "%(reference)s was approved once: it stays cancelled for the record. "
+                    "Make a new request instead.",
+                    reference=once_approved[0].reference,
+                )
+            )
+        self.check_access("write")
+        as_workflow(self).write(
+            {
+                "state": "draft",
+                "submitted_by_id": False,
+                "date_submitted": False,
+                "approved_by_id": False,
+                "date_approved": False,
+            }
+        )
+        return True
 
     def action_send_offer(self):
         """Open the composer with the compensation offer.
@@ -258,6 +386,7 @@ class CrisisCompensation(models.Model):
         on its own); record rules are checked on the new lines, as ``create``
         would.
         """
+        self._check_currency_active(self.env["res.currency"].browse(values.get("currency_id")))
         self.check_access("create")
         if not impacts:
             return self.browse()
@@ -279,11 +408,12 @@ class CrisisCompensation(models.Model):
                 INSERT INTO crisis_compensation (
                     reference, impact_id, crisis_id, partner_id, company_id, type, amount,
                     currency_id, amount_company, description, state, user_id, date_requested,
-                    create_uid, create_date, write_uid, write_date
+                    submitted_by_id, date_submitted, create_uid, create_date, write_uid, write_date
                 )
                 SELECT ref.reference, impact.id, impact.crisis_id, impact.partner_id,
                        impact.company_id, %(type)s, %(amount)s, %(currency)s,
                        %(amount_company)s, %(description)s, %(state)s, %(uid)s, %(today)s,
+                       %(submitted_by)s, %(date_submitted)s,
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(impacts)s::int[], %(references)s::varchar[])
                        AS ref(impact_id, reference)
@@ -296,6 +426,8 @@ class CrisisCompensation(models.Model):
                 amount_company=amount_company,
                 description=values.get("description") or None,
                 state="to_approve" if submit else "draft",
+                submitted_by=self.env.uid if submit else None,
+                date_submitted=self.env.cr.now() if submit else None,
                 uid=self.env.uid,
                 today=today,
                 now=self.env.cr.now(),
@@ -305,6 +437,9 @@ class CrisisCompensation(models.Model):
         )
         compensations = self.browse(row[0] for row in self.env.cr.fetchall())
         impacts.invalidate_recordset(["compensation_ids"])
-        compensations.modified(["impact_id", "state", "amount_company"], create=True)
+        impacts.crisis_id.invalidate_recordset(["compensation_ids"])
+        compensations.modified(
+            ["impact_id", "state", "amount_company", "submitted_by_id"], create=True
+        )
         compensations.check_access("create")
         return compensations

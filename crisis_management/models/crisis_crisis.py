@@ -5,9 +5,13 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, is_html_empty
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 from . import reminders
 from .crisis_action import OPEN_STATES
 from .crisis_type import SEVERITIES
+from .crisis_workflow_mixin import as_workflow
+from .res_company import MAX_HOURS
 
 SLA_STATUSES = [
     ("on_track", "On Track"),
@@ -22,10 +26,26 @@ SLA_RISK_SHARE = 0.25
 class CrisisCrisis(models.Model):
     _name = "crisis.crisis"
     _description = "Crisis"
-    _inherit = ["mail.thread", "mail.activity.mixin", "rating.parent.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "rating.parent.mixin",
+        "crisis.workflow.mixin",
+    ]
     _order = "date_declared desc, id desc"
     _rec_names_search = ["name", "reference"]
     _check_company_auto = True
+    _crisis_workflow_fields = (
+        "reference",
+        "date_acknowledged",
+        "date_escalated",
+        "statement_state",
+        "statement_approved_by_id",
+        "date_statement_approved",
+        "date_last_update",
+        "reminded_update",
+        "date_satisfaction_requested",
+    )
 
     # ------------------------------------------------------------------
     # Fields
@@ -357,8 +377,11 @@ class CrisisCrisis(models.Model):
             start = crisis.date_last_update or crisis.date_declared
             if crisis.is_drill or not start or crisis.update_interval_hours <= 0:
                 crisis.date_next_update = False
-            else:
+                continue
+            try:
                 crisis.date_next_update = start + timedelta(hours=crisis.update_interval_hours)
+            except OverflowError:  # out of range input, refused by the constraints
+                crisis.date_next_update = False
 
     def _compute_rating_response_rate(self):
         # sudo: counts only, like the parent mixin's rating statistics
@@ -385,10 +408,13 @@ class CrisisCrisis(models.Model):
                 crisis.sla_deadline = crisis.sla_risk_date = False
                 continue
             hours = crisis.company_id._crisis_sla_hours(crisis.severity)
-            crisis.sla_deadline = crisis.date_declared + timedelta(hours=hours)
-            crisis.sla_risk_date = crisis.date_declared + timedelta(
-                hours=hours * (1 - SLA_RISK_SHARE)
-            )
+            try:
+                crisis.sla_deadline = crisis.date_declared + timedelta(hours=hours)
+                crisis.sla_risk_date = crisis.date_declared + timedelta(
+                    hours=hours * (1 - SLA_RISK_SHARE)
+                )
+            except OverflowError:  # out of range input, refused by the constraints
+                crisis.sla_deadline = crisis.sla_risk_date = False
 
     @api.depends("date_acknowledged", "sla_deadline")
     def _compute_sla_result(self):
@@ -543,12 +569,52 @@ class CrisisCrisis(models.Model):
                     )
                 )
 
+    @api.constrains("date_declared")
+    def _check_date_declared_not_far_ahead(self):
+        latest = fields.Datetime.now() + timedelta(hours=MAX_HOURS)
+        for crisis in self:
+            if crisis.date_declared and crisis.date_declared > latest:
+                raise ValidationError(
+                    self.env._(
+                        "Crisis %(reference)s cannot be declared more than one year ahead "
+                        "(%(date)s).",
+                        reference=crisis.reference,
+                        date=fields.Datetime.to_string(crisis.date_declared),
+                    )
+                )
+
+    @api.constrains("update_interval_hours")
+    def _check_update_interval_hours(self):
+        for crisis in self:
+            if not 0 <= crisis.update_interval_hours <= MAX_HOURS:
+                raise ValidationError(
+                    self.env._(
+                        "The customer update interval of crisis %(reference)s must be between "
+                        "0 (no cadence) and %(max)s hours (one year).",
+                        reference=crisis.reference,
+                        max=MAX_HOURS,
+                    )
+                )
+
+    @api.constrains("name")
+    def _check_name_single_line(self):
+        for crisis in self:
+            if crisis.name and ("\n" in crisis.name or "\r" in crisis.name):
+                raise ValidationError(
+                    self.env._(
+                        "The title of crisis %(reference)s must fit on one line: it is the "
+                        "subject of the emails to customers. Remove the line breaks.",
+                        reference=crisis.reference,
+                    )
+                )
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
+        self = self._crisis_check_values(vals_list, create=True)
         for vals in vals_list:
             if not vals.get("reference") or vals["reference"] == self.env._("New"):
                 company = (
@@ -565,9 +631,17 @@ class CrisisCrisis(models.Model):
         return crises
 
     def write(self, vals):
-        # editing an approved statement sends it back to draft
-        if "public_statement" in vals and "statement_state" not in vals:
-            self.filtered(lambda c: c.statement_state == "approved").action_reset_statement()
+        self._crisis_check_values([vals])
+        if "company_id" in vals and not self._crisis_is_workflow():
+            self._check_company_change(vals["company_id"])
+        # editing an approved statement sends it back to draft, whoever edits it
+        if "public_statement" in vals:
+            self.filtered(
+                lambda c: (
+                    c.statement_state == "approved"
+                    and (c.public_statement or "") != (vals["public_statement"] or "")
+                )
+            ).action_reset_statement()
         moved = self.browse()
         if vals.get("stage_id"):
             moved = self.filtered(lambda c: c.stage_id.id != vals["stage_id"])
@@ -575,6 +649,54 @@ class CrisisCrisis(models.Model):
         if moved:
             moved._notify_stage_customers()
         return result
+
+    def unlink(self):
+        """The affected-customer lines go first, through the ORM.
+
+        The database cascade would leave their ratings, messages, followers
+        and activities behind: it runs none of Odoo's unlink.
+        """
+        if not self:
+            return True
+        # what super() checks first, while the lines are still there
+        self.check_access("unlink")
+        if not self.env.context.get(MODULE_UNINSTALL_FLAG):
+            self._unlink_except_with_customers()
+        # sudo: whether compensations exist, even those the user may not read
+        compensation = (
+            self.env["crisis.compensation"].sudo().search([("crisis_id", "in", self.ids)], limit=1)
+        )
+        if compensation:
+            raise UserError(
+                self.env._(
+                    "Crisis %(reference)s has compensations: archive the crisis instead of "
+                    "deleting it, or delete its compensations first.",
+                    reference=compensation.crisis_id.reference,
+                )
+            )
+        # sudo: the user may delete these crises, and their lines go with them
+        self.sudo().impact_ids.unlink()
+        return super().unlink()
+
+    def _check_company_change(self, company_id):
+        """A crisis keeps its company once it has customers, plans or compensations."""
+        # sudo: whether children exist, even those the user may not read
+        moving = self.sudo().filtered(
+            lambda c: (
+                c.company_id.id != company_id
+                and (c.impact_ids or c.action_plan_ids or c.compensation_ids or c.update_ids)
+            )
+        )
+        if moving:
+            raise UserError(
+                self.env._(
+                    "Crisis %(reference)s already has affected customers, action plans, "
+                    "compensations or customer updates in %(company)s: it cannot move to "
+                    "another company.",
+                    reference=moving[0].reference,
+                    company=moving[0].company_id.name,
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_customers(self):
@@ -599,7 +721,8 @@ class CrisisCrisis(models.Model):
         to_acknowledge = self.filtered(lambda c: not c.date_acknowledged)
         if not to_acknowledge:
             raise UserError(self.env._("This crisis is already acknowledged."))
-        to_acknowledge.date_acknowledged = fields.Datetime.now()
+        to_acknowledge.check_access("write")
+        as_workflow(to_acknowledge).date_acknowledged = fields.Datetime.now()
         return True
 
     @api.model
@@ -640,7 +763,7 @@ class CrisisCrisis(models.Model):
                 for crisis in crises
             }
         )
-        crises.date_escalated = fields.Datetime.now()
+        as_workflow(crises).date_escalated = fields.Datetime.now()
         self.env["ir.cron"]._notify_progress(
             done=len(crises), remaining=reminders.count_due(self, due)
         )
@@ -658,22 +781,27 @@ class CrisisCrisis(models.Model):
                     reference=empty[0].reference,
                 )
             )
-        self.write(
+        self.check_access("write")
+        as_workflow(self).write(
             {
                 "statement_state": "approved",
                 "statement_approved_by_id": self.env.uid,
                 "date_statement_approved": fields.Datetime.now(),
             }
         )
+        return True
 
     def action_reset_statement(self):
-        self.write(
+        """Back to draft: the statement must be approved again before it is sent."""
+        self.check_access("write")
+        as_workflow(self).write(
             {
                 "statement_state": "draft",
                 "statement_approved_by_id": False,
                 "date_statement_approved": False,
             }
         )
+        return True
 
     def _notify_stage_customers(self):
         """The stage's email, if it has one, to the affected customers of real crises."""
@@ -767,7 +895,7 @@ class CrisisCrisis(models.Model):
             template = company._crisis_satisfaction_template()
             if template:
                 company_impacts._crisis_request_rating(template)
-        crises.date_satisfaction_requested = fields.Datetime.now()
+        as_workflow(crises).date_satisfaction_requested = fields.Datetime.now()
         self.env["ir.cron"]._notify_progress(
             done=len(crises), remaining=reminders.count_due(self, due)
         )
@@ -800,9 +928,32 @@ class CrisisCrisis(models.Model):
         applying twice adds nothing.
         """
         self.ensure_one()
+        if isinstance(playbook, int) and not isinstance(playbook, bool):  # id, e.g. XML-RPC
+            playbook_id, playbook = (
+                playbook,
+                self.env["crisis.playbook"].search([("id", "=", playbook)]),
+            )
+            if not playbook:
+                raise UserError(
+                    self.env._("There is no playbook %(id)s you can apply.", id=playbook_id)
+                )
+        elif playbook and not (
+            isinstance(playbook, models.BaseModel)
+            and playbook._name == "crisis.playbook"
+            and len(playbook) == 1
+        ):
+            raise UserError(self.env._("Give one playbook (record or id) to apply."))
         playbook = playbook or self.playbook_id
         if not playbook:
             raise UserError(self.env._("Choose the playbook to apply to the crisis first."))
+        if playbook.company_id and playbook.company_id != self.company_id:
+            raise UserError(
+                self.env._(
+                    "Playbook %(playbook)s belongs to another company than crisis %(reference)s.",
+                    playbook=playbook.display_name,
+                    reference=self.reference,
+                )
+            )
         plan = self.action_plan_ids.filtered(lambda p: p.playbook_id == playbook)[:1]
         if not plan:
             plan = self.env["crisis.action.plan"].create(

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -6,6 +6,7 @@ from odoo.addons.rating.models import rating_data
 
 from . import customer_mail, reminders
 from .crisis_type import SEVERITIES
+from .crisis_workflow_mixin import as_workflow
 
 CONTACT_STATUSES = [
     ("to_contact", "To Contact"),
@@ -19,10 +20,11 @@ CONTACT_STATUSES = [
 class CrisisImpact(models.Model):
     _name = "crisis.impact"
     _description = "Affected Customer"
-    _inherit = ["rating.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["rating.mixin", "mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
     _order = "is_priority desc, impact_level_rank desc, id"
     _rec_name = "partner_id"
     _check_company_auto = True
+    _crisis_workflow_fields = ("last_update_id", "date_rating_requested", "reminded_followup")
 
     crisis_id = fields.Many2one(
         "crisis.crisis",
@@ -132,6 +134,27 @@ class CrisisImpact(models.Model):
         for impact in self:
             impact.compensation_total = totals.get(impact.id, 0.0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self = self._crisis_check_values(vals_list, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._crisis_check_values([vals])
+        moved = self.browse()
+        if vals.get("crisis_id") and not self._crisis_is_workflow():
+            target = self.env["crisis.crisis"].browse(vals["crisis_id"])
+            target.check_access("write")
+            moved = self._crisis_check_same_company("crisis_id", target)
+            # and to remove the customer from the crisis they leave
+            moved.check_access("unlink")
+        result = super().write(vals)
+        if moved:
+            # moving a line removes a customer from a crisis and adds them to
+            # another: the user must be allowed to add customers there
+            moved.check_access("create")
+        return result
+
     @api.model
     def _cron_remind_followups(self):
         """Lines whose next follow-up date is reached: one activity for their agent, once."""
@@ -173,8 +196,16 @@ class CrisisImpact(models.Model):
         )
         impact = self.browse(rating.res_id).exists()
         if impact and rating.rating < rating_data.RATING_LIMIT_OK and not impact.churn_risk:
+            lead = impact.sudo().crisis_id.user_id
+            agent = impact.sudo().user_id or lead
+            # customers rate through Odoo's public links: the flag and the call-back
+            # are the crisis lead's doing, not the public user's, so that the
+            # assignment email has a sender; OdooBot's when the call is the lead's
+            # own (nobody is told of the activities they give themselves) or
+            # there is no lead
+            author = lead if lead and lead != agent else SUPERUSER_ID
+            impact = impact.with_user(author).sudo()
             impact.churn_risk = True
-            agent = impact.user_id or impact.crisis_id.user_id
             if agent:
                 impact.activity_schedule(
                     "mail.mail_activity_data_todo",
@@ -302,8 +333,8 @@ class CrisisImpact(models.Model):
         self.sudo().rating_ids.mapped("partner_id")
         updates = self._crisis_send(template, kind="satisfaction")
         # the customers actually emailed (not those without email or blacklisted)
-        self.filtered(
-            lambda impact: impact.last_update_id in updates
+        as_workflow(
+            self.filtered(lambda impact: impact.last_update_id in updates)
         ).date_rating_requested = fields.Datetime.now()
 
     def _crisis_send(self, template, kind="progress", body=None, audience="all", detail=False):

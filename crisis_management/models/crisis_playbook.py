@@ -1,15 +1,18 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from . import reminders
+from .res_company import MAX_MONTHS
 
 
 class CrisisPlaybook(models.Model):
     _name = "crisis.playbook"
     _description = "Crisis Playbook"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
+    _crisis_workflow_fields = ("reminded_review",)
     _order = "sequence, name, id"
     _check_company_auto = True
 
@@ -64,14 +67,6 @@ class CrisisPlaybook(models.Model):
     drill_ids = fields.One2many("crisis.crisis", "drill_playbook_id", string="Drills")
     drill_count = fields.Integer(compute="_compute_drill_count", string="Drills Count")
 
-    _sql_constraints = [
-        (
-            "review_interval_positive",
-            "CHECK (review_interval >= 0)",
-            "The review interval cannot be negative.",
-        ),
-    ]
-
     @api.depends("step_ids")
     def _compute_step_count(self):
         for playbook in self:
@@ -80,7 +75,7 @@ class CrisisPlaybook(models.Model):
     @api.depends("date_last_review", "review_interval")
     def _compute_date_next_review(self):
         for playbook in self:
-            if playbook.date_last_review and playbook.review_interval:
+            if playbook.date_last_review and 0 < playbook.review_interval <= MAX_MONTHS:
                 playbook.date_next_review = playbook.date_last_review + relativedelta(
                     months=playbook.review_interval
                 )
@@ -97,6 +92,28 @@ class CrisisPlaybook(models.Model):
         )
         for playbook in self:
             playbook.drill_count = counts.get(playbook, 0)
+
+    @api.constrains("review_interval")
+    def _check_review_interval(self):
+        for playbook in self:
+            if not 0 <= playbook.review_interval <= MAX_MONTHS:
+                raise ValidationError(
+                    self.env._(
+                        "The review interval of playbook %(playbook)s must be between 0 "
+                        "(no scheduled review) and %(max)s months.",
+                        playbook=playbook.display_name,
+                        max=MAX_MONTHS,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self = self._crisis_check_values(vals_list, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._crisis_check_values([vals])
+        return super().write(vals)
 
     @api.model
     def _cron_remind_reviews(self):

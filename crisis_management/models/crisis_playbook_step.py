@@ -2,14 +2,20 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .crisis_team_member import TEAM_ROLES
+from .res_company import MAX_HOURS
 
 
 class CrisisPlaybookStep(models.Model):
     _name = "crisis.playbook.step"
     _description = "Crisis Playbook Step"
+    _inherit = ["crisis.workflow.mixin"]
     _order = "playbook_id, sequence, id"
 
     playbook_id = fields.Many2one("crisis.playbook", required=True, ondelete="cascade", index=True)
+    # the playbook's: steps of another company's playbook are hidden like it
+    company_id = fields.Many2one(
+        related="playbook_id.company_id", store=True, index=True, precompute=True
+    )
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, translate=True)
     description = fields.Text(translate=True)
@@ -25,3 +31,20 @@ class CrisisPlaybookStep(models.Model):
             raise ValidationError(
                 self.env._("A step cannot be due before the crisis is declared.")
             )
+        if any(step.deadline_hours > MAX_HOURS for step in self):
+            raise ValidationError(
+                self.env._(
+                    "A step cannot be due more than %(max)s hours (one year) after the crisis "
+                    "is declared.",
+                    max=MAX_HOURS,
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self = self._crisis_check_values(vals_list, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._crisis_check_values([vals])
+        return super().write(vals)

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 TEAM_ROLES = [
     ("lead", "Crisis Lead"),
@@ -14,6 +14,7 @@ TEAM_ROLES = [
 class CrisisTeamMember(models.Model):
     _name = "crisis.team.member"
     _description = "Crisis Team Member"
+    _inherit = ["crisis.workflow.mixin"]
     _order = "team_id, sequence, id"
     _check_company_auto = True
 
@@ -37,3 +38,12 @@ class CrisisTeamMember(models.Model):
             "This person already holds this role in the team.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self = self._crisis_check_values(vals_list, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._crisis_check_values([vals])
+        return super().write(vals)

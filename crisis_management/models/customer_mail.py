@@ -11,6 +11,7 @@ when it sends the email (so the chatter shows whether it was delivered).
 """
 
 import logging
+import re
 from collections import defaultdict, namedtuple
 
 from lxml import html
@@ -24,6 +25,9 @@ _logger = logging.getLogger(__name__)
 
 # the template fields an email to a customer needs (besides the body)
 HEADER_FIELDS = ("subject", "email_from", "reply_to")
+# line breaks (what str.splitlines splits on) and the blanks around them: an
+# email header is one line
+LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
 
 Recipients = namedtuple(
     "Recipients",
@@ -135,17 +139,27 @@ def _render_qweb_once(template, field, res_ids):
     return results
 
 
+def single_line(text):
+    """``text`` on one line: each line break, with the blanks around it, becomes a space.
+
+    A line break in a header (a crisis name in the subject) makes the email
+    impossible to send ("Header values may not contain linefeed").
+    """
+    return LINE_BREAKS.sub(" ", text) if text else text
+
+
 def render_template(template, res_ids):
     """Subject, sender, reply-to and body of ``template`` for each record.
 
     As ``template._generate_template`` does: per language of the recipients,
-    the template in that language; the body with ``_render_qweb_once``.
+    the template in that language; the body with ``_render_qweb_once``. The
+    subject is made single-line, so that every queued email can be sent.
     """
     rendered = defaultdict(dict)
     for _lang, (lang_template, lang_ids) in template._classify_per_lang(res_ids).items():
         for field in HEADER_FIELDS:
             for res_id, value in lang_template._render_field(field, lang_ids).items():
-                rendered[res_id][field] = value
+                rendered[res_id][field] = single_line(value) if field == "subject" else value
         for res_id, value in _render_qweb_once(lang_template, "body_html", lang_ids).items():
             rendered[res_id]["body_html"] = value
     return rendered

@@ -2,6 +2,8 @@
 
 from odoo.tools import SQL
 
+from .crisis_workflow_mixin import as_workflow
+
 # records handled per cron call; the cron runs again while some remain
 BATCH_SIZE = 500
 
@@ -72,5 +74,5 @@ def remind_once(
     )
     # one write per date reminded of, not one per record
     for value, group in records.grouped(lambda record: record[source_field]).items():
-        group[marker_field] = value
+        as_workflow(group)[marker_field] = value
     model.env["ir.cron"]._notify_progress(done=len(records), remaining=count_due(model, due))

@@ -3,10 +3,15 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 SEVERITY_KEYS = ("critical", "high", "medium", "low")
+# upper bounds of the durations the addon computes dates with (timedelta overflows
+# far beyond them): one year in hours, in days, and ten years in months
+MAX_HOURS = 8760
+MAX_DAYS = 365
+MAX_MONTHS = 120
 
 # code: (name, prefix, use date ranges)
 SEQUENCES = {
-    "crisis.crisis": ("Crisis reference", "CRI/%(year)s/", True),
+    "crisis.crisis": ("Crisis reference", "CRI/%(range_year)s/", True),
     "crisis.compensation": ("Compensation reference", "CMP/%(year)s/", False),
 }
 
@@ -72,6 +77,13 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("Crisis response times must be longer than zero hours.")
                 )
+            if any(h > MAX_HOURS for h in hours):
+                raise ValidationError(
+                    self.env._(
+                        "Crisis response times cannot be longer than %(max)s hours (one year).",
+                        max=MAX_HOURS,
+                    )
+                )
 
     @api.constrains(
         "crisis_update_critical_hours",
@@ -88,13 +100,37 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("Customer update intervals must be longer than zero hours.")
                 )
+            if any(h > MAX_HOURS for h in hours):
+                raise ValidationError(
+                    self.env._(
+                        "Customer update intervals cannot be longer than %(max)s hours "
+                        "(one year).",
+                        max=MAX_HOURS,
+                    )
+                )
             if company.crisis_step_reminder_hours < 0:
                 raise ValidationError(
                     self.env._("The step reminder lead time cannot be negative.")
                 )
+            if company.crisis_step_reminder_hours > MAX_HOURS:
+                raise ValidationError(
+                    self.env._(
+                        "The step reminder lead time cannot be longer than %(max)s hours "
+                        "(one year).",
+                        max=MAX_HOURS,
+                    )
+                )
             if company.crisis_satisfaction_days < 0:
                 raise ValidationError(
                     self.env._("The satisfaction survey delay cannot be negative.")
+                )
+            if company.crisis_satisfaction_days > MAX_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The satisfaction survey delay cannot be longer than %(max)s days "
+                        "(one year).",
+                        max=MAX_DAYS,
+                    )
                 )
 
     @api.constrains("crisis_compensation_user_limit")

@@ -1,3 +1,4 @@
+from . import test_bad_input
 from . import test_compensation
 from . import test_crisis_flow
 from . import test_crisis_security
@@ -12,3 +13,6 @@ from . import test_stage_access
 from . import test_statement
 from . import test_tour
 from . import test_notify
+from . import test_ratings_sequences
+from . import test_workflow_guard
+from . import test_mail_guard

@@ -60,7 +60,7 @@ class TestCompensation(CrisisCase):
         self.assertTrue(compensation.date_approved)
         with self.assertRaises(UserError) as error:
             compensation.amount = 50
-        self.assertIn("can no longer be changed", str(error.exception))
+        self.assertIn("only a draft compensation", str(error.exception))
 
         compensation.action_deliver()
         self.assertEqual(compensation.state, "delivered")

@@ -1,13 +1,13 @@
-from ast import literal_eval
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
 from ..models.crisis_compensation import COMPENSATION_TYPES
 
 
 class CrisisCompensationWizard(models.TransientModel):
     _name = "crisis.compensation.wizard"
+    _inherit = ["crisis.domain.mixin"]
     _description = "Propose a Compensation to Many Customers"
 
     crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
@@ -55,13 +55,10 @@ class CrisisCompensationWizard(models.TransientModel):
             if self.impact_ids.crisis_id != self.crisis_id:
                 raise UserError(self.env._("Select affected customers of one crisis only."))
             return self.impact_ids
-        try:
-            domain = literal_eval(self.impact_domain or "[]")
-        except (ValueError, SyntaxError) as error:
-            raise UserError(self.env._("The filter is not valid.")) from error
-        if not isinstance(domain, list):
-            raise UserError(self.env._("The filter is not valid."))
-        return self.env["crisis.impact"].search([("crisis_id", "=", self.crisis_id.id), *domain])
+        domain = self._crisis_parse_domain(self.impact_domain, "crisis.impact")
+        return self.env["crisis.impact"].search(
+            expression.AND([[("crisis_id", "=", self.crisis_id.id)], domain])
+        )
 
     def action_propose(self):
         self.ensure_one()

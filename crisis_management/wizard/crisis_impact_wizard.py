@@ -1,5 +1,3 @@
-from ast import literal_eval
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -8,6 +6,7 @@ from ..models.crisis_type import SEVERITIES
 
 class CrisisImpactWizard(models.TransientModel):
     _name = "crisis.impact.wizard"
+    _inherit = ["crisis.domain.mixin"]
     _description = "Add Affected Customers"
 
     crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
@@ -35,6 +34,7 @@ class CrisisImpactWizard(models.TransientModel):
         "res.users", string="Agent", domain="[('share', '=', False)]", check_company=True
     )
     match_count = fields.Integer(string="Matching Contacts", compute="_compute_match_count")
+    filter_error = fields.Char(compute="_compute_match_count")
 
     @api.model
     def default_get(self, fields_list):
@@ -49,10 +49,13 @@ class CrisisImpactWizard(models.TransientModel):
     @api.depends("selection_mode", "partner_domain", "category_ids", "partner_ids")
     def _compute_match_count(self):
         for wizard in self:
+            wizard.filter_error = False
             try:
                 domain = wizard._partner_domain()
-            except UserError:
+            except UserError as error:
                 wizard.match_count = 0
+                if wizard.selection_mode == "domain":
+                    wizard.filter_error = error.args[0]
                 continue
             wizard.match_count = self.env["res.partner"].search_count(domain)
 
@@ -64,13 +67,7 @@ class CrisisImpactWizard(models.TransientModel):
             return [("category_id", "in", self.category_ids.ids)]
         if self.selection_mode == "partners":
             return [("id", "in", self.partner_ids.ids)]
-        try:
-            domain = literal_eval(self.partner_domain or "[]")
-        except (ValueError, SyntaxError) as error:
-            raise UserError(self.env._("The customer filter is not valid.")) from error
-        if not isinstance(domain, list):
-            raise UserError(self.env._("The customer filter is not valid."))
-        return domain
+        return self._crisis_parse_domain(self.partner_domain, "res.partner")
 
     def action_add(self):
         self.ensure_one()

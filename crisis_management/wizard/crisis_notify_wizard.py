@@ -93,9 +93,8 @@ class CrisisNotifyWizard(models.TransientModel):
     @api.depends("kind")
     def _compute_template_id(self):
         for wizard in self:
-            wizard.template_id = self.env.ref(
-                KIND_TEMPLATES[wizard.kind], raise_if_not_found=False
-            )
+            xmlid = KIND_TEMPLATES.get(wizard.kind)
+            wizard.template_id = xmlid and self.env.ref(xmlid, raise_if_not_found=False) or False
 
     @api.depends("crisis_id")
     def _compute_body(self):
@@ -158,6 +157,29 @@ class CrisisNotifyWizard(models.TransientModel):
             )._generate_template(impact.ids, ("subject", "body_html"))[impact.id]
             wizard.preview_subject = rendered.get("subject")
             wizard.preview_body = rendered.get("body_html")
+
+    @api.model
+    def _check_kind(self, vals):
+        """Only the kinds of update this wizard sends (no satisfaction survey)."""
+        if vals.get("kind") and vals["kind"] not in KIND_TEMPLATES:
+            raise UserError(
+                self.env._(
+                    "Updates of kind %(kind)s cannot be sent from here: satisfaction surveys go "
+                    "out automatically after the resolution. Choose an initial notice, a "
+                    "progress update, a resolution notice or another update.",
+                    kind=vals["kind"],
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_kind(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_kind(vals)
+        return super().write(vals)
 
     def action_send(self):
         self.ensure_one()

@@ -1,0 +1,45 @@
+from collections import defaultdict
+
+from odoo import api, models
+
+# documents whose emails go to the affected customers of a crisis (``crisis_id``)
+CUSTOMER_DOCUMENTS = ("crisis.impact", "crisis.compensation")
+
+
+class MailMail(models.Model):
+    _inherit = "mail.mail"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        mails = super().create(vals_list)
+        mails._crisis_check_customer_emails()
+        return mails
+
+    def _crisis_check_customer_emails(self):
+        """Refuse emails to customers about a drill, or before the statement is approved.
+
+        Every email Odoo sends becomes a ``mail.mail``: chatter messages,
+        composers in both modes, ``mail.template.send_mail``. An email about an
+        affected customer's line or compensation that reaches anybody but an
+        internal user (a customer or portal partner, or a raw address) is
+        refused with the crisis' own error; internal notifications still go.
+        One search per document model, whatever the number of emails.
+        """
+        res_ids = defaultdict(set)
+        for mail in self.sudo():
+            if mail.model not in CUSTOMER_DOCUMENTS or not mail.res_id:
+                continue
+            if (
+                mail.email_to
+                or mail.email_cc
+                or any(partner.partner_share for partner in mail.recipient_ids)
+            ):
+                res_ids[mail.model].add(mail.res_id)
+        for model, ids in res_ids.items():
+            documents = (
+                self.env[model]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("id", "in", list(ids))])
+            )
+            documents.crisis_id._check_can_speak_to_customers()
