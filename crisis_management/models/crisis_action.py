@@ -20,6 +20,7 @@ class CrisisAction(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
     _order = "date_deadline, sequence, id"
     _check_company_auto = True
+    _crisis_checks_itself = True
     _crisis_workflow_fields = ("date_done", "reminded_deadline")
 
     name = fields.Char(required=True, tracking=True)

@@ -38,13 +38,7 @@ class CrisisActionPlan(models.Model):
         for plan in self:
             plan.action_open_count, plan.progress = progress.get(plan.id, (0, 0.0))
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self = self._crisis_check_values(vals_list, create=True)
-        return super().create(vals_list)
-
     def write(self, vals):
-        self._crisis_check_values([vals])
         moved = self.browse()
         if vals.get("crisis_id") and not self._crisis_is_workflow():
             target = self.env["crisis.crisis"].browse(vals["crisis_id"])

@@ -35,6 +35,7 @@ class CrisisCompensation(models.Model):
     _order = "id desc"
     _rec_name = "reference"
     _check_company_auto = True
+    _crisis_checks_itself = True
     _crisis_workflow_fields = (
         "reference",
         "state",

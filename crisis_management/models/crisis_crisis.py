@@ -35,6 +35,7 @@ class CrisisCrisis(models.Model):
     _order = "date_declared desc, id desc"
     _rec_names_search = ["name", "reference"]
     _check_company_auto = True
+    _crisis_checks_itself = True
     _crisis_workflow_fields = (
         "reference",
         "date_acknowledged",

@@ -134,13 +134,7 @@ class CrisisImpact(models.Model):
         for impact in self:
             impact.compensation_total = totals.get(impact.id, 0.0)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self = self._crisis_check_values(vals_list, create=True)
-        return super().create(vals_list)
-
     def write(self, vals):
-        self._crisis_check_values([vals])
         moved = self.browse()
         if vals.get("crisis_id") and not self._crisis_is_workflow():
             target = self.env["crisis.crisis"].browse(vals["crisis_id"])

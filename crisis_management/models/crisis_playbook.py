@@ -106,15 +106,6 @@ class CrisisPlaybook(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self = self._crisis_check_values(vals_list, create=True)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._crisis_check_values([vals])
-        return super().write(vals)
-
     @api.model
     def _cron_remind_reviews(self):
         """Playbooks past their next review date: one activity for their owner, once."""

@@ -39,12 +39,3 @@ class CrisisPlaybookStep(models.Model):
                     max=MAX_HOURS,
                 )
             )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self = self._crisis_check_values(vals_list, create=True)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._crisis_check_values([vals])
-        return super().write(vals)

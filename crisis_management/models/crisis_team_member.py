@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 TEAM_ROLES = [
     ("lead", "Crisis Lead"),
@@ -38,12 +38,3 @@ class CrisisTeamMember(models.Model):
             "This person already holds this role in the team.",
         ),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self = self._crisis_check_values(vals_list, create=True)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._crisis_check_values([vals])
-        return super().write(vals)

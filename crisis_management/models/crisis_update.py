@@ -68,12 +68,3 @@ class CrisisUpdate(models.Model):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for update in self:
             update.display_name = f"{kinds.get(update.kind, '')} ({update.name})"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self = self._crisis_check_values(vals_list, create=True)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._crisis_check_values([vals])
-        return super().write(vals)

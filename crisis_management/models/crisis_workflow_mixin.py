@@ -29,14 +29,28 @@ class CrisisWorkflowMixin(models.AbstractModel):
     import, ``default_*`` keys of the context. On creation, a workflow field
     may only hold its initial value (empty, or the field's default).
 
-    Each model calls ``_crisis_check_values`` first thing in its ``create``
-    and ``write``, before it adds values of its own.
+    The mixin's ``create`` and ``write`` check the values. A model whose own
+    ``create`` or ``write`` adds workflow values sets ``_crisis_checks_itself``
+    and calls ``_crisis_check_values`` first thing in them, before it adds
+    its own values.
     """
 
     _name = "crisis.workflow.mixin"
     _description = "Crisis Workflow Guard"
 
     _crisis_workflow_fields = ()
+    _crisis_checks_itself = False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._crisis_checks_itself:
+            self = self._crisis_check_values(vals_list, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self._crisis_checks_itself:
+            self._crisis_check_values([vals])
+        return super().write(vals)
 
     def _crisis_is_workflow(self):
         return self.env.su or self.env.context.get("crisis_workflow") is WORKFLOW

@@ -16,3 +16,4 @@ from . import test_notify
 from . import test_ratings_sequences
 from . import test_workflow_guard
 from . import test_mail_guard
+from . import test_external_api

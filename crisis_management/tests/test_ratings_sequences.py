@@ -6,10 +6,9 @@ import importlib.util
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import file_path, mute_logger
+from odoo.tools import file_path
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -93,9 +92,9 @@ class TestRatingAccess(RatingCase):
         self.rating.with_user(self.user_manager).write({"is_internal": True})
         self.assertTrue(self.rating.is_internal)
         self.assertFalse(
-            self.env["rating.rating"].with_user(self.user_manager).search(
-                [("id", "=", self.rating_2.id)]
-            )
+            self.env["rating.rating"]
+            .with_user(self.user_manager)
+            .search([("id", "=", self.rating_2.id)])
         )
         with self.assertRaises(AccessError):
             self.rating_2.with_user(self.user_manager).write({"rating": 1})
@@ -108,7 +107,9 @@ class TestRatingAccess(RatingCase):
         Rating = self.env["rating.rating"]
         ratings = self.rating | self.rating_asked | self.rating_2 | self.other_rating
         self.assertEqual(
-            Rating.search([("id", "in", ratings.ids), ("crisis_company_id", "=", self.company_2.id)]),
+            Rating.search(
+                [("id", "in", ratings.ids), ("crisis_company_id", "=", self.company_2.id)]
+            ),
             self.rating_2,
         )
         self.assertEqual(
@@ -116,7 +117,9 @@ class TestRatingAccess(RatingCase):
             self.other_rating,
         )
         self.assertEqual(
-            Rating.search([("id", "in", ratings.ids), ("crisis_company_id", "!=", self.company.id)]),
+            Rating.search(
+                [("id", "in", ratings.ids), ("crisis_company_id", "!=", self.company.id)]
+            ),
             self.rating_2 | self.other_rating,
         )
 
@@ -190,7 +193,6 @@ class TestUnhappyCustomerCallBack(HttpCase, CrisisCase, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["ir.config_parameter"].sudo().set_param("mail.catchall.domain", "example.com")
         cls.crisis = cls._create_crisis(user=cls.user_crisis)
 
     def _rate_dissatisfied(self, impact):
@@ -243,7 +245,9 @@ class TestUnhappyCustomerCallBack(HttpCase, CrisisCase, MockEmail):
         odoobot = self.env.ref("base.user_root")
         self.assertEqual(activity.user_id, self.user_crisis)
         self.assertEqual(activity.create_uid, odoobot)
-        self.assertEqual(self._assigned_email(impact, self.user_crisis).author_id, odoobot.partner_id)
+        self.assertEqual(
+            self._assigned_email(impact, self.user_crisis).author_id, odoobot.partner_id
+        )
         self.assertSentEmail(odoobot.partner_id, self.user_crisis.partner_id)
 
     def test_odoobot_asks_the_agent_of_a_crisis_without_lead(self):
@@ -282,16 +286,18 @@ class TestCrisisReferences(CrisisCase):
                 "2024-06-01 09:00:00",
                 "2027-01-01 08:00:00",
                 "2025-12-31 10:00:00",
+                "2025-12-31 23:59:59",
                 "2026-06-15 10:00:00",
             )
         }
         for declared, crisis in crises.items():
             self.assertRegex(crisis.reference, rf"^CRI/{declared[:4]}/\d{{4}}$")
         self.assertEqual(len({crisis.reference for crisis in crises.values()}), len(crises))
-        # each year counts on
+        # each year counts on, to the last second of the year
+        first = self._number(crises["2025-12-31 23:30:00"])
         self.assertEqual(
-            self._number(crises["2025-12-31 10:00:00"]),
-            self._number(crises["2025-12-31 23:30:00"]) + 1,
+            [self._number(crises[f"2025-12-31 {time}"]) for time in ("10:00:00", "23:59:59")],
+            [first + 1, first + 2],
         )
         self.assertEqual(
             self._number(crises["2026-06-15 10:00:00"]),
@@ -300,9 +306,7 @@ class TestCrisisReferences(CrisisCase):
 
     def test_first_crisis_of_a_company_is_backdated(self):
         def declare(declared):
-            return self._declare(
-                declared, user=self.user_manager_2, company_id=self.company_2.id
-            )
+            return self._declare(declared, user=self.user_manager_2, company_id=self.company_2.id)
 
         backdated = declare("2024-06-01 09:00:00")
         current = declare("2026-06-15 10:00:00")

@@ -1,0 +1,112 @@
+"""The controls hold through Odoo's external API, as an integrator (or a
+logged-in user from the browser console) would call it."""
+
+from xmlrpc.client import Fault
+
+from odoo.tests import HttpCase, tagged
+
+from .common import CrisisCase
+
+
+@tagged("post_install", "-at_install")
+class TestExternalApi(HttpCase, CrisisCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.team = cls.env["crisis.team"].create(
+            {"name": "API team", "leader_id": cls.user_crisis.id}
+        )
+        cls.crisis = cls._create_crisis(user=cls.user_crisis, team_id=cls.team.id)
+        cls.crisis.public_statement = "<p>We are on it.</p>"
+        cls.impact = cls.env["crisis.impact"].create(
+            {"crisis_id": cls.crisis.id, "partner_id": cls.customers[0].id}
+        )
+        cls.playbook = cls.env["crisis.playbook"].create(
+            {"name": "API playbook", "step_ids": [(0, 0, {"name": "Assess"})]}
+        )
+
+    def _call(self, user, model, method, *args, **kwargs):
+        """``execute_kw`` over XML-RPC as ``user`` (test users' password is their login)."""
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
+        )
+
+    def test_forged_workflow_values_are_refused_over_xmlrpc(self):
+        user = self.user_crisis
+        with self.assertRaisesRegex(Fault, "cannot be set directly"):
+            self._call(
+                user,
+                "crisis.compensation",
+                "create",
+                [{"impact_id": self.impact.id, "amount": 5000, "state": "approved"}],
+            )
+        compensation_id = self._call(
+            user, "crisis.compensation", "create", [{"impact_id": self.impact.id, "amount": 50}]
+        )[0]
+        with self.assertRaisesRegex(Fault, "cannot be set directly"):
+            self._call(
+                user,
+                "crisis.compensation",
+                "write",
+                [compensation_id],
+                {"state": "approved", "approved_by_id": self.user_manager.id},
+            )
+        # the context a caller sends is no way around it
+        with self.assertRaisesRegex(Fault, "cannot be set directly"):
+            self._call(
+                user,
+                "crisis.compensation",
+                "write",
+                [compensation_id],
+                {"state": "approved"},
+                context={"crisis_workflow": True},
+            )
+        with self.assertRaisesRegex(Fault, "cannot be set directly"):
+            self._call(
+                user,
+                "crisis.crisis",
+                "write",
+                [self.crisis.id],
+                {"statement_state": "approved"},
+            )
+        compensation = self.env["crisis.compensation"].browse(compensation_id)
+        self.assertEqual(compensation.state, "draft")
+        self.assertEqual(self.crisis.statement_state, "draft")
+
+    def test_workflow_buttons_over_xmlrpc(self):
+        user, manager = self.user_crisis, self.user_manager
+        compensation_id = self._call(
+            user, "crisis.compensation", "create", [{"impact_id": self.impact.id, "amount": 50}]
+        )[0]
+        self.assertIs(
+            self._call(user, "crisis.compensation", "action_submit", [compensation_id]), True
+        )
+        with self.assertRaisesRegex(Fault, "their own request"):
+            self._call(user, "crisis.compensation", "action_approve", [compensation_id])
+        self.assertIs(
+            self._call(manager, "crisis.compensation", "action_approve", [compensation_id]), True
+        )
+        self.assertIs(
+            self._call(user, "crisis.compensation", "action_deliver", [compensation_id]), True
+        )
+        with self.assertRaisesRegex(Fault, "Only a Crisis Manager"):
+            self._call(user, "crisis.crisis", "action_approve_statement", [self.crisis.id])
+        self.assertIs(
+            self._call(manager, "crisis.crisis", "action_approve_statement", [self.crisis.id]),
+            True,
+        )
+        self.assertIs(
+            self._call(user, "crisis.crisis", "action_acknowledge", [self.crisis.id]), True
+        )
+        # a playbook given by its id, as XML-RPC can only give it
+        self.assertIs(
+            self._call(
+                user, "crisis.crisis", "action_apply_playbook", [self.crisis.id], self.playbook.id
+            ),
+            True,
+        )
+        compensation = self.env["crisis.compensation"].browse(compensation_id)
+        self.assertEqual(compensation.state, "delivered")
+        self.assertEqual(compensation.approved_by_id, manager)
+        self.assertEqual(self.crisis.statement_state, "approved")
+        self.assertIn("Assess", self.crisis.action_ids.mapped("name"))
