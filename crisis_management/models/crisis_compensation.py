@@ -98,7 +98,6 @@ class CrisisCompensation(models.Model):
     )
     submitted_by_id = fields.Many2one(
         "res.users",
-        string="Submitted By",
         readonly=True,
         copy=False,
         help="Who sent the request for approval; they cannot approve it.",

@@ -652,7 +652,8 @@ class CrisisCrisis(models.Model):
         return result
 
     def unlink(self):
-        """The affected-customer lines go first, through the ORM.
+        """The affected-customer lines, action steps and plans go first,
+        through the ORM.
 
         The database cascade would leave their ratings, messages, followers
         and activities behind: it runs none of Odoo's unlink.
@@ -675,8 +676,11 @@ class CrisisCrisis(models.Model):
                     reference=compensation.crisis_id.reference,
                 )
             )
-        # sudo: the user may delete these crises, and their lines go with them
-        self.sudo().impact_ids.unlink()
+        # sudo: the user may delete these crises, and their children go with them
+        children = self.sudo().with_context(active_test=False)
+        children.action_ids.unlink()
+        children.action_plan_ids.unlink()
+        children.impact_ids.unlink()
         return super().unlink()
 
     def _check_company_change(self, company_id):

@@ -119,7 +119,7 @@ class CrisisWorkflowMixin(models.AbstractModel):
             )
         if computed_defaults:
             context = {k: v for k, v in self.env.context.items() if k not in computed_defaults}
-            return self.with_context(context)
+            return self.with_env(self.env(context=context))
         return self
 
     def _crisis_check_same_company(self, field_name, target):

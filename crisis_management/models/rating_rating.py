@@ -10,7 +10,6 @@ class RatingRating(models.Model):
     # rules of the crisis ratings search on it
     crisis_company_id = fields.Many2one(
         "res.company",
-        string="Crisis Company",
         compute="_compute_crisis_company_id",
         search="_search_crisis_company_id",
         compute_sudo=True,

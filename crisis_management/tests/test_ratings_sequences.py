@@ -155,6 +155,34 @@ class TestCrisisDeletion(RatingCase):
         # the other company's crisis keeps its own
         self.assertTrue(self.rating_2.exists())
 
+    def test_deleting_a_crisis_deletes_what_its_steps_and_plans_had(self):
+        plan = self.env["crisis.action.plan"].create({"name": "Plan", "crisis_id": self.crisis.id})
+        step = self.env["crisis.action"].create({"name": "Call", "plan_id": plan.id})
+        step.activity_schedule(
+            "mail.mail_activity_data_todo", user_id=self.user_crisis.id, summary="Call"
+        )
+        step.message_post(body="Started.")
+        plan.message_post(body="Plan drafted.")
+        domain = [
+            "|",
+            "&",
+            ("model", "=", "crisis.action"),
+            ("res_id", "=", step.id),
+            "&",
+            ("model", "=", "crisis.action.plan"),
+            ("res_id", "=", plan.id),
+        ]
+        messages = self.env["mail.message"].search(domain)
+        self.assertEqual(set(messages.mapped("model")), {"crisis.action", "crisis.action.plan"})
+        self.crisis.with_user(self.user_manager).unlink()
+        self.assertFalse(step.exists() or plan.exists())
+        self.assertFalse(self.env["mail.message"].search(domain))
+        self.assertFalse(
+            self.env["mail.activity"].search(
+                [("res_model", "=", "crisis.action"), ("res_id", "=", step.id)]
+            )
+        )
+
     def test_crisis_user_still_cannot_delete_a_crisis_with_customers(self):
         crisis = self._create_crisis(user=self.user_crisis)
         self.env["crisis.impact"].create(
