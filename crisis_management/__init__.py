@@ -15,3 +15,11 @@ def uninstall_hook(env):
     env = env(context={**env.context, MODULE_UNINSTALL_FLAG: True, "active_test": False})
     env["crisis.compensation"].sudo().search([]).unlink()
     env["crisis.crisis"].sudo().search([]).unlink()
+    # the activities left of the module's activity types (playbook reviews):
+    # they would hold the types back (ondelete restrict)
+    types = env["ir.model.data"].search(
+        [("module", "=", "crisis_management"), ("model", "=", "mail.activity.type")]
+    )
+    env["mail.activity"].sudo().search(
+        [("activity_type_id", "in", types.mapped("res_id"))]
+    ).unlink()

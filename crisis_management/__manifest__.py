@@ -12,6 +12,8 @@
         "security/crisis_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/mail_message_subtype_data.xml",
         "data/crisis_stage_data.xml",
         "data/crisis_type_data.xml",
         "data/mail_template_data.xml",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: lint, then install the addon into a fresh database and run every
+# make test: lint, then install the addon into a fresh database, check a large
+# send on a real multi-worker Odoo (tools/multiworker_send.sh), and run every
 # test (browser tours included) with pytest-odoo. Non-zero on any failure;
 # the last line printed is pytest's summary.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -21,6 +22,9 @@ rm -rf "$STATE/data/filestore/$TEST_DB"
     || die "installing $ADDON failed (see $LOGS/test-install.log)"
 "$VENV/bin/python" "$ROOT/tools/checklog.py" "$LOGS/test-install.log" \
     || die "installing $ADDON logged warnings or errors"
+
+# a large send on a real multi-worker Odoo, a cron worker killed mid-batch
+"$ROOT/tools/multiworker_send.sh" || die "the multi-worker send check failed (see above and $LOGS/multiworker.log)"
 
 say "running the tests"
 cd "$ROOT"

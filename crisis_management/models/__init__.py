@@ -9,6 +9,7 @@ from . import crisis_playbook_step
 from . import crisis_action_plan
 from . import crisis_action
 from . import crisis_update
+from . import crisis_update_recipient
 from . import crisis_crisis
 from . import crisis_impact
 from . import crisis_compensation

@@ -12,6 +12,8 @@ ACTION_STATES = [
     ("cancelled", "Cancelled"),
 ]
 OPEN_STATES = ("todo", "in_progress")
+# the reminder of a step due soon or overdue (scheduled job)
+STEP_DUE = "crisis_management.mail_act_crisis_step_due"
 
 
 class CrisisAction(models.Model):
@@ -129,6 +131,7 @@ class CrisisAction(models.Model):
             summary_of=lambda step: self.env._("Crisis step due: %s", step.name),
             date_of=lambda step: fields.Date.context_today(step, step.date_deadline),
             note_of=lambda step: step.crisis_id.display_name,
+            activity_type_xmlid=STEP_DUE,
         )
 
     @api.model_create_multi
@@ -150,10 +153,14 @@ class CrisisAction(models.Model):
             moved.check_access("unlink")
         if "state" in vals:
             vals["date_done"] = fields.Datetime.now() if vals["state"] == "done" else False
+        deadlines = {}
+        if "date_deadline" in vals:
+            deadlines = {step.id: step.date_deadline for step in self}
         result = super().write(vals)
         if moved:
             # and added to the target's crisis
             moved.check_access("create")
+        self._crisis_close_reminders(vals, deadlines)
         return result
 
     def action_start(self):
@@ -171,3 +178,21 @@ class CrisisAction(models.Model):
     def action_reset(self):
         self.write({"state": "todo"})
         return True
+
+    def _crisis_close_reminders(self, vals, deadlines):
+        """The "step due" reminders end with the step, or with its deadline.
+
+        :param deadlines: {step id: deadline before the write}
+        """
+        if not self:
+            return
+        if vals.get("state") == "done":
+            self.activity_feedback([STEP_DUE])
+        elif vals.get("state") == "cancelled":
+            self.activity_unlink([STEP_DUE])
+        # a moved deadline: the scheduled job reminds of the new one
+        rescheduled = self.filtered(
+            lambda step: step.id in deadlines and step.date_deadline != deadlines[step.id]
+        )
+        if rescheduled:
+            rescheduled.activity_unlink([STEP_DUE])

@@ -1,8 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import clean_context, split_every
 
 from .crisis_workflow_mixin import as_workflow
+
+# compensations made per create() call when many are proposed at once
+PROPOSE_BATCH_SIZE = 1000
 
 COMPENSATION_TYPES = [
     ("refund", "Refund"),
@@ -155,13 +158,21 @@ class CrisisCompensation(models.Model):
         impacts = self.env["crisis.impact"].browse(
             {vals["impact_id"] for vals in missing if vals.get("impact_id")}
         )
-        by_company = {}
+        # the references count per company and year of request: drawn in one
+        # query per company and request date
+        today = fields.Date.context_today(self)
+        default_date = self.env.context.get("default_date_requested")
+        by_counter = {}
         for vals in missing:
             impact = impacts.browse(vals.get("impact_id"))
-            by_company.setdefault(impact.company_id or self.env.company, []).append(vals)
-        for company, company_vals in by_company.items():
-            references = company._crisis_next_references("crisis.compensation", len(company_vals))
-            for vals, reference in zip(company_vals, references, strict=True):
+            requested = fields.Date.to_date(vals.get("date_requested") or default_date) or today
+            key = (impact.company_id or self.env.company, requested)
+            by_counter.setdefault(key, []).append(vals)
+        for (company, requested), counter_vals in by_counter.items():
+            references = company._crisis_next_references(
+                "crisis.compensation", len(counter_vals), date=requested
+            )
+            for vals, reference in zip(counter_vals, references, strict=True):
                 vals["reference"] = reference
         return super().create(vals_list)
 
@@ -194,6 +205,32 @@ class CrisisCompensation(models.Model):
             # and the record rules must still let them change it where it went
             moved.check_access("write")
         return result
+
+    def _track_subtype(self, initial_values):
+        self.ensure_one()
+        if "state" in initial_values and self.state == "to_approve":
+            return self.env.ref("crisis_management.mt_compensation_to_approve")
+        if "state" in initial_values and self.state == "approved":
+            return self.env.ref("crisis_management.mt_compensation_approved")
+        return super()._track_subtype(initial_values)
+
+    def _message_auto_subscribe(self, updated_values, followers_existing_policy="skip"):
+        """The followers of a crisis follow its compensations (the subtypes
+        ``mt_crisis_compensation_*`` of the crisis), from their creation and
+        from their submission on.
+
+        ``crisis_id`` follows the affected customer: it is never in the values
+        written, where Odoo looks for the parent record.
+        """
+        if "crisis_id" in updated_values or not (
+            updated_values.get("impact_id") or updated_values.get("state") == "to_approve"
+        ):
+            return super()._message_auto_subscribe(updated_values, followers_existing_policy)
+        for crisis, compensations in self.grouped("crisis_id").items():
+            super(CrisisCompensation, compensations)._message_auto_subscribe(
+                dict(updated_values, crisis_id=crisis.id), followers_existing_policy
+            )
+        return True
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_committed(self):
@@ -381,10 +418,11 @@ class CrisisCompensation(models.Model):
         """The same compensation for many affected customers: new lines, drafts
         or (``submit``) waiting for approval.
 
-        One INSERT ... SELECT and one sequence query whatever the number of
-        lines (the ORM would insert 100 rows per query and draw each reference
-        on its own); record rules are checked on the new lines, as ``create``
-        would.
+        Made by ``create()``, ``PROPOSE_BATCH_SIZE`` per call, so that
+        automated actions, audit logs, company checks and record rules see them
+        as any other; ``create`` draws their references in one query per
+        batch. Submitted ones are created waiting for approval, as
+        ``action_submit`` leaves them.
         """
         self._check_currency_active(self.env["res.currency"].browse(values.get("currency_id")))
         self.check_access("create")
@@ -392,54 +430,39 @@ class CrisisCompensation(models.Model):
             return self.browse()
         if values.get("amount", 0) < 0:
             raise ValidationError(self.env._("A compensation amount cannot be negative."))
-        self.env.flush_all()
-        companies = impacts.company_id
-        if len(companies) > 1:
+        if len(impacts.company_id) > 1:
             raise UserError(self.env._("Propose compensations for one company at a time."))
-        currency = self.env["res.currency"].browse(values["currency_id"])
-        today = fields.Date.context_today(self)
-        amount_company = currency._convert(
-            values["amount"], companies.currency_id, companies, today
-        )
-        references = companies._crisis_next_references("crisis.compensation", len(impacts))
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO crisis_compensation (
-                    reference, impact_id, crisis_id, partner_id, company_id, type, amount,
-                    currency_id, amount_company, description, state, user_id, date_requested,
-                    submitted_by_id, date_submitted, create_uid, create_date, write_uid, write_date
-                )
-                SELECT ref.reference, impact.id, impact.crisis_id, impact.partner_id,
-                       impact.company_id, %(type)s, %(amount)s, %(currency)s,
-                       %(amount_company)s, %(description)s, %(state)s, %(uid)s, %(today)s,
-                       %(submitted_by)s, %(date_submitted)s,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(impacts)s::int[], %(references)s::varchar[])
-                       AS ref(impact_id, reference)
-                  JOIN crisis_impact impact ON impact.id = ref.impact_id
-                RETURNING id
-                """,
-                type=values["type"],
-                amount=values["amount"],
-                currency=currency.id,
-                amount_company=amount_company,
-                description=values.get("description") or None,
-                state="to_approve" if submit else "draft",
-                submitted_by=self.env.uid if submit else None,
-                date_submitted=self.env.cr.now() if submit else None,
-                uid=self.env.uid,
-                today=today,
-                now=self.env.cr.now(),
-                impacts=impacts.ids,
-                references=references,
+        # the caller's values go through the workflow guard; the workflow
+        # values added below are ours
+        self._crisis_check_values([values], create=True)
+        values = dict(values)
+        if submit:
+            values.update(
+                state="to_approve",
+                submitted_by_id=self.env.uid,
+                date_submitted=fields.Datetime.now(),
             )
+        # tracking_disable, the flag Odoo's imports set for large files: none of
+        # mail.thread's per-record work on creation (auto-subscriptions, the
+        # "created" message: the caller logs one on the crisis); the requester
+        # follows them below, in one go, as create() would subscribe them.
+        # clean_context: the caller's default_* keys (a wizard's) are not
+        # values for the compensations (nor the related fields they would write).
+        Compensation = as_workflow(
+            self.with_context(clean_context(self.env.context), tracking_disable=True)
         )
-        compensations = self.browse(row[0] for row in self.env.cr.fetchall())
-        impacts.invalidate_recordset(["compensation_ids"])
-        impacts.crisis_id.invalidate_recordset(["compensation_ids"])
-        compensations.modified(
-            ["impact_id", "state", "amount_company", "submitted_by_id"], create=True
-        )
-        compensations.check_access("create")
+        compensation_ids = []
+        for batch in split_every(PROPOSE_BATCH_SIZE, impacts.ids):
+            compensation_ids += Compensation.create(
+                [dict(values, impact_id=impact_id) for impact_id in batch]
+            ).ids
+        compensations = self.browse(compensation_ids)
+        if self.env.user.active:
+            self.env["mail.followers"]._insert_followers(
+                self._name,
+                compensations.ids,
+                self.env.user.partner_id.ids,
+                customer_ids=[],
+                check_existing=False,
+            )
         return compensations

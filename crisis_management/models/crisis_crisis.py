@@ -7,7 +7,7 @@ from odoo.tools import SQL, is_html_empty
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
-from . import reminders
+from . import customer_mail, reminders
 from .crisis_action import OPEN_STATES
 from .crisis_type import SEVERITIES
 from .crisis_workflow_mixin import as_workflow
@@ -21,6 +21,9 @@ SLA_STATUSES = [
 ]
 # The last quarter of the time before the deadline counts as "at risk".
 SLA_RISK_SHARE = 0.25
+# the reminders of the scheduled jobs on crises
+SLA_BREACH = "crisis_management.mail_act_crisis_sla_breach"
+UPDATE_DUE = "crisis_management.mail_act_crisis_update_due"
 
 
 class CrisisCrisis(models.Model):
@@ -488,6 +491,15 @@ class CrisisCrisis(models.Model):
             crisis.priority_count = priority
             crisis.contacted_rate = 100.0 * contacted / affected if affected else 0.0
 
+    def _crisis_defer_impact_stats(self):
+        """Leave the customer totals of these crises to ``_crisis_recompute_impact_stats``."""
+        for name in ("affected_count", "contacted_count", "priority_count", "contacted_rate"):
+            self.env.remove_to_compute(self._fields[name], self)
+
+    def _crisis_recompute_impact_stats(self):
+        for name in ("affected_count", "contacted_count", "priority_count", "contacted_rate"):
+            self.env.add_to_compute(self._fields[name], self)
+
     @api.depends("compensation_ids.amount_company", "compensation_ids.state")
     def _compute_compensation(self):
         Compensation = self.env["crisis.compensation"]
@@ -647,8 +659,13 @@ class CrisisCrisis(models.Model):
         if vals.get("stage_id"):
             moved = self.filtered(lambda c: c.stage_id.id != vals["stage_id"])
         result = super().write(vals)
+        if "user_id" in vals:
+            self.sudo().impact_ids._crisis_subscribe_owners()  # the new lead follows the lines
         if moved:
             moved._notify_stage_customers()
+        if "date_last_update" in vals and self:
+            # an update went out: the "customer update due" reminder is done
+            self.activity_feedback([UPDATE_DUE])
         return result
 
     def unlink(self):
@@ -718,6 +735,25 @@ class CrisisCrisis(models.Model):
             )
 
     # ------------------------------------------------------------------
+    # Chatter: the events people follow
+    # ------------------------------------------------------------------
+
+    def _creation_subtype(self):
+        return self.env.ref("crisis_management.mt_crisis_declared")
+
+    def _track_subtype(self, initial_values):
+        self.ensure_one()
+        if (
+            "stage_id" in initial_values
+            and self.stage_id.is_resolved
+            and not initial_values["stage_id"].is_resolved
+        ):
+            return self.env.ref("crisis_management.mt_crisis_resolved")
+        if "statement_state" in initial_values and self.statement_state == "approved":
+            return self.env.ref("crisis_management.mt_crisis_statement_approved")
+        return super()._track_subtype(initial_values)
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
 
@@ -728,6 +764,8 @@ class CrisisCrisis(models.Model):
             raise UserError(self.env._("This crisis is already acknowledged."))
         to_acknowledge.check_access("write")
         as_workflow(to_acknowledge).date_acknowledged = fields.Datetime.now()
+        # the escalation reminders of the managers are settled
+        to_acknowledge.activity_feedback([SLA_BREACH])
         return True
 
     @api.model
@@ -758,6 +796,7 @@ class CrisisCrisis(models.Model):
                 "SLA breached: %s is not acknowledged", crisis.reference
             ),
             date_of=lambda crisis: fields.Date.context_today(crisis),
+            activity_type_xmlid=SLA_BREACH,
         )
         crises._message_log_batch(
             bodies={
@@ -807,6 +846,44 @@ class CrisisCrisis(models.Model):
             }
         )
         return True
+
+    def _crisis_notify(
+        self, audience, template, kind="progress", body=None, audience_kind="all", detail=False
+    ):
+        """Send ``template`` to the affected customers ``audience`` of this crisis.
+
+        ``audience`` is a recordset of ``crisis.impact`` or a ``Query`` of them
+        (a domain searched with the user's rights): with a query, nothing is
+        read per customer at the click, whatever the audience size. One
+        ``crisis.update`` records the send (see ``crisis.update._crisis_queue``).
+
+        :param body: the text of the update (``update_body`` in templates);
+            the approved public statement when empty
+        """
+        self.ensure_one()
+        if template.model != "crisis.impact":
+            raise UserError(
+                self.env._("Template %s is not an email to affected customers.", template.name)
+            )
+        self._check_can_speak_to_customers()
+        self.check_access("write")
+        Impact = self.env["crisis.impact"]
+        # the subject of the update: the template's, rendered for one of its customers
+        ids = audience.ids if isinstance(audience, models.BaseModel) else audience
+        first = Impact.search([("id", "in", ids), ("crisis_id", "=", self.id)], limit=1)
+        subject = template._render_field("subject", first.ids).get(first.id)
+        update = self.env["crisis.update"]._crisis_queue(
+            self,
+            audience,
+            template,
+            kind,
+            body=body,
+            name=customer_mail.single_line(subject) or template.name,
+            audience=audience_kind,
+            audience_detail=detail,
+        )
+        self.sudo().date_last_update = fields.Datetime.now()
+        return update
 
     def _notify_stage_customers(self):
         """The stage's email, if it has one, to the affected customers of real crises."""
@@ -870,6 +947,7 @@ class CrisisCrisis(models.Model):
                 crisis=crisis.display_name,
             ),
             user_of=lambda crisis: crisis.communication_user_id or crisis.user_id,
+            activity_type_xmlid=UPDATE_DUE,
         )
 
     @api.model

@@ -1,12 +1,16 @@
+from collections import Counter, defaultdict
+
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context, split_every
 
 from odoo.addons.rating.models import rating_data
 
 from . import customer_mail, reminders
 from .crisis_type import SEVERITIES
-from .crisis_workflow_mixin import as_workflow
+
+# lines made per create() call when many customers are added at once
+LINK_BATCH_SIZE = 1000
 
 CONTACT_STATUSES = [
     ("to_contact", "To Contact"),
@@ -15,6 +19,10 @@ CONTACT_STATUSES = [
     ("resolved", "Resolved"),
     ("lost", "Lost"),
 ]
+# the reminders on a customer's line: the scheduled follow-up call, and the
+# call back of a customer who rated us badly
+FOLLOWUP = "crisis_management.mail_act_crisis_followup"
+UNHAPPY_CUSTOMER = "crisis_management.mail_act_crisis_unhappy_customer"
 
 
 class CrisisImpact(models.Model):
@@ -134,6 +142,13 @@ class CrisisImpact(models.Model):
         for impact in self:
             impact.compensation_total = totals.get(impact.id, 0.0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._crisis_check_not_linked(vals_list)
+        impacts = super().create(vals_list)
+        impacts._crisis_subscribe_owners()
+        return impacts
+
     def write(self, vals):
         moved = self.browse()
         if vals.get("crisis_id") and not self._crisis_is_workflow():
@@ -142,11 +157,18 @@ class CrisisImpact(models.Model):
             moved = self._crisis_check_same_company("crisis_id", target)
             # and to remove the customer from the crisis they leave
             moved.check_access("unlink")
+        followups = {}
+        if "date_next_followup" in vals:
+            followups = {impact.id: impact.date_next_followup for impact in self}
         result = super().write(vals)
         if moved:
             # moving a line removes a customer from a crisis and adds them to
             # another: the user must be allowed to add customers there
             moved.check_access("create")
+        self._crisis_close_reminders(vals, followups)
+        # a new agent, or a new crisis and so a new lead: they follow the lines
+        if "user_id" in vals or "crisis_id" in vals:
+            self._crisis_subscribe_owners()
         return result
 
     @api.model
@@ -165,6 +187,7 @@ class CrisisImpact(models.Model):
             summary_of=lambda impact: self.env._("Call back %s", impact.partner_id.display_name),
             date_of=lambda impact: impact.date_next_followup,
             note_of=lambda impact: impact.crisis_id.display_name,
+            activity_type_xmlid=FOLLOWUP,
         )
 
     def _rating_get_parent_field_name(self):
@@ -202,7 +225,7 @@ class CrisisImpact(models.Model):
             impact.churn_risk = True
             if agent:
                 impact.activity_schedule(
-                    "mail.mail_activity_data_todo",
+                    UNHAPPY_CUSTOMER,
                     date_deadline=fields.Date.context_today(impact),
                     summary=self.env._(
                         "Unhappy customer: call %s", impact.partner_id.display_name
@@ -239,55 +262,183 @@ class CrisisImpact(models.Model):
     # Business methods
     # ------------------------------------------------------------------
 
+    def _crisis_close_reminders(self, vals, followups):
+        """Close the reminders of the lines whose reason ended with ``vals``.
+
+        The follow-up call ends when its date moves or is cleared (the
+        scheduled job reminds of the new date) and when the customer is
+        resolved or lost; the call back of an unhappy customer when the churn
+        risk is cleared or the customer is resolved.
+
+        :param followups: {line id: next follow-up date before the write}
+        """
+        if not self:
+            return
+        status = vals.get("contact_status")
+        if status == "resolved":
+            self.activity_feedback([FOLLOWUP, UNHAPPY_CUSTOMER])
+        elif status == "lost":
+            self.activity_unlink([FOLLOWUP])
+        if "churn_risk" in vals and not vals["churn_risk"]:
+            self.activity_feedback([UNHAPPY_CUSTOMER])
+        rescheduled = self.filtered(
+            lambda impact: (
+                impact.id in followups and impact.date_next_followup != followups[impact.id]
+            )
+        )
+        if rescheduled:
+            rescheduled.activity_unlink([FOLLOWUP])
+
+    @api.model
     def _link_partners(
         self, crisis, partner_ids, impact_level="medium", is_priority=False, user=None
     ):
         """Link many customers to ``crisis`` at once; return the new lines.
 
-        Customers already linked are skipped. One INSERT ... SELECT whatever the
-        number of customers (the ORM would insert 100 rows per query), so
-        10,000 customers cost what 10 cost. The caller checks the customers'
-        companies; access rights and record rules are checked here, on the new
-        lines, as ``create`` would.
+        Customers already linked are skipped (one query finds them). The lines
+        are made by ``create()``, ``LINK_BATCH_SIZE`` per call, so that what
+        Odoo does on creation happens to each: automated actions, audit logs,
+        access rights and record rules, company checks, computed fields and
+        caches. ``create`` also makes the agent and the crisis lead follow them.
+
+        :raise UserError: when the agent or one of the customers belongs to
+            another company than the crisis
         """
-        self.check_access("create")
-        if not partner_ids:
+        user = user or self.env["res.users"]
+        partner_ids = list(dict.fromkeys(partner_ids))
+        self._crisis_check_link_companies(crisis, partner_ids, user)
+        linked = self.sudo().search_fetch(
+            [("crisis_id", "=", crisis.id), ("partner_id", "in", partner_ids)], ["partner_id"]
+        )
+        linked_ids = set(linked.partner_id.ids)
+        new_ids = [partner_id for partner_id in partner_ids if partner_id not in linked_ids]
+        if not new_ids:
+            self.check_access("create")
             return self.browse()
-        ranks = {level: rank for rank, (level, _label) in enumerate(SEVERITIES)}
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO crisis_impact (
-                    crisis_id, partner_id, company_id, impact_level, impact_level_rank,
-                    is_priority, user_id, contact_status,
-                    create_uid, create_date, write_uid, write_date
+        # tracking_disable, the flag Odoo's imports set for large files: no
+        # "created" message on each line (the caller logs one on the crisis),
+        # and none of mail.thread's per-line auto-subscription of the agent,
+        # which costs queries per line and would email the agent "you have
+        # been assigned" once per customer; create() subscribes the agent and
+        # the lead to all the lines in batch instead. clean_context: the
+        # caller's default_* keys (a wizard's) are not values for the lines.
+        Impact = self.with_context(clean_context(self.env.context), tracking_disable=True)
+        values = {
+            "crisis_id": crisis.id,
+            "impact_level": impact_level,
+            "is_priority": bool(is_priority),
+            "user_id": user.id,
+        }
+        impact_ids = []
+        for batch in split_every(LINK_BATCH_SIZE, new_ids):
+            impact_ids += Impact.create(
+                [dict(values, partner_id=partner_id) for partner_id in batch]
+            ).ids
+        return self.browse(impact_ids)
+
+    @api.model
+    def _crisis_check_link_companies(self, crisis, partner_ids, user):
+        """The agent and the customers of new lines of ``crisis`` belong to its company.
+
+        What ``create`` checks too, with a message that names them.
+        """
+        company = crisis.company_id
+        if user and company not in user.sudo().company_ids:
+            raise UserError(
+                self.env._(
+                    "%(agent)s cannot be the agent of these customers: they do not work for "
+                    "%(company)s, the company of %(crisis)s. Choose an agent of that company.",
+                    agent=user.sudo().name,
+                    company=company.name,
+                    crisis=crisis.display_name,
                 )
-                SELECT %(crisis)s, partner.id, %(company)s, %(level)s, %(rank)s,
-                       %(priority)s, %(agent)s, 'to_contact',
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(partners)s::int[]) AS partner(id)
-                ON CONFLICT (crisis_id, partner_id) DO NOTHING
-                RETURNING id
-                """,
-                crisis=crisis.id,
-                company=crisis.company_id.id,
-                level=impact_level,
-                rank=ranks[impact_level],
-                priority=bool(is_priority),
-                agent=user.id if user else None,
-                uid=self.env.uid,
-                now=self.env.cr.now(),
-                partners=list(partner_ids),
+            )
+        # sudo: customers of a company the user cannot see are refused too
+        foreign = (
+            self.env["res.partner"]
+            .sudo()
+            .search_fetch(
+                [("id", "in", partner_ids), ("company_id", "not in", [company.id, False])],
+                ["display_name"],
+                limit=5,
             )
         )
-        impacts = self.browse(row[0] for row in self.env.cr.fetchall())
-        # what create() does after its INSERT: caches, recomputations, rules
-        crisis.invalidate_recordset(["impact_ids"])
-        impacts.partner_id.invalidate_recordset(["crisis_impact_ids"])
-        impacts.modified(["crisis_id", "partner_id", "contact_status", "is_priority"], create=True)
-        impacts.check_access("create")
-        return impacts
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "Some of these contacts belong to another company than the crisis "
+                    "(%(company)s), for example: %(names)s. Narrow the selection.",
+                    company=company.name,
+                    names=", ".join(foreign.mapped("display_name")),
+                )
+            )
+
+    @api.model
+    def _crisis_check_not_linked(self, vals_list):
+        """Refuse new lines of customers already linked to their crisis.
+
+        One query for the batch, before the INSERT: the unique constraint is the
+        last guard, and would leave a "bad query" ERROR in the server log.
+        """
+        context = self.env.context
+        pairs = [
+            (
+                vals.get("crisis_id", context.get("default_crisis_id")),
+                vals.get("partner_id", context.get("default_partner_id")),
+            )
+            for vals in vals_list
+        ]
+        pairs = [
+            (crisis_id, partner_id) for crisis_id, partner_id in pairs if crisis_id and partner_id
+        ]
+        duplicate = next((pair for pair, count in Counter(pairs).items() if count > 1), None)
+        if pairs and not duplicate:
+            self.flush_model(["crisis_id", "partner_id"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT crisis_id, partner_id
+                      FROM crisis_impact
+                      JOIN unnest(%s::int[], %s::int[]) AS new(crisis_id, partner_id)
+                           USING (crisis_id, partner_id)
+                     LIMIT 1
+                    """,
+                    [crisis_id for crisis_id, _partner_id in pairs],
+                    [partner_id for _crisis_id, partner_id in pairs],
+                )
+            )
+            duplicate = self.env.cr.fetchone()
+        if duplicate:
+            crisis = self.env["crisis.crisis"].sudo().browse(duplicate[0])
+            partner = self.env["res.partner"].sudo().browse(duplicate[1])
+            raise ValidationError(
+                self.env._(
+                    "%(customer)s is already an affected customer of crisis %(reference)s "
+                    "(%(crisis)s).",
+                    customer=partner.display_name,
+                    reference=crisis.reference,
+                    crisis=crisis.display_name,
+                )
+            )
+
+    def _crisis_subscribe_owners(self):
+        """The agent of each line and the lead of its crisis follow the line.
+
+        So that a customer's reply to an email on the line reaches them. In
+        batch: one ``_insert_followers`` per (agent, lead) pair, existing
+        followers left as they are. Inactive users are left out, as
+        ``message_subscribe`` does. The subscription follows from a change the
+        user was allowed to make (new lines, a new agent or lead), like Odoo's
+        auto-subscription of assigned users: it needs no more rights.
+        """
+        lines_by_owners = defaultdict(list)
+        for impact in self.sudo():
+            owners = (impact.user_id | impact.crisis_id.user_id).filtered("active")
+            if owners:
+                lines_by_owners[tuple(sorted(owners.partner_id.ids))].append(impact.id)
+        Followers = self.env["mail.followers"].sudo()
+        for partner_ids, impact_ids in lines_by_owners.items():
+            Followers._insert_followers(self._name, impact_ids, list(partner_ids))
 
     def _crisis_request_rating(self, template):
         """Email the satisfaction request: one rating token per customer, made in batch."""
@@ -325,72 +476,36 @@ class CrisisImpact(models.Model):
         self.invalidate_recordset(["rating_ids"])
         # and what the template reads to find each customer's token
         self.sudo().rating_ids.mapped("partner_id")
-        updates = self._crisis_send(template, kind="satisfaction")
-        # the customers actually emailed (not those without email or blacklisted)
-        as_workflow(
-            self.filtered(lambda impact: impact.last_update_id in updates)
-        ).date_rating_requested = fields.Datetime.now()
+        # the customers actually emailed (not those without email or
+        # blacklisted) get their request date when their email is made
+        self._crisis_send(template, kind="satisfaction")
 
     def _crisis_send(self, template, kind="progress", body=None, audience="all", detail=False):
         """Email ``template`` to the customers of these lines, one voice per crisis.
 
-        One personalised email per customer, rendered in the customer's language
-        and queued in Odoo's mail queue; customers without a valid email or on
-        the blacklist are skipped and counted. Each email is a message on the
-        customer's line; the lines get their last contact date and leave "to
-        contact". One crisis.update per crisis records the send. The number of
-        SQL queries does not depend on the number of customers.
+        One ``crisis.update`` per crisis records the send, with these lines as
+        its audience, frozen now. One personalised email per customer,
+        rendered in the customer's language and queued in Odoo's mail queue;
+        customers without a valid email or on the blacklist are skipped and
+        counted. Each email is a message on the customer's line; the lines get
+        their last contact date and leave "to contact". Up to the company's
+        threshold this happens now; above it, the sending jobs do it in the
+        background, in committed batches (see ``crisis.update``).
 
         :param body: the text of the update (``update_body`` in templates);
             the approved public statement when empty
         :return: the crisis.update records created
         """
-        if not self:
-            return self.env["crisis.update"]
-        if template.model != self._name:
+        updates = self.env["crisis.update"]
+        if self and template.model != self._name:
             raise UserError(
                 self.env._("Template %s is not an email to affected customers.", template.name)
             )
-        crises = self.crisis_id
-        crises._check_can_speak_to_customers()
-        crises.check_access("write")
-        now = fields.Datetime.now()
-        recipients = customer_mail.classify_recipients(self)
-        # the subject of each update: the template's, rendered for one of its customers
-        first_line = {}
-        for impact in self:
-            first_line.setdefault(impact.crisis_id.id, impact.id)
-        subjects = template._render_field("subject", list(first_line.values()))
-        updates = (
-            self.env["crisis.update"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "crisis_id": crisis.id,
-                        "kind": kind,
-                        "name": subjects.get(first_line[crisis.id]) or template.name,
-                        "body": body or crisis.public_statement,
-                        "audience": audience,
-                        "audience_detail": detail,
-                        "template_id": template.id,
-                        "user_id": self.env.uid,
-                        "date_sent": now,
-                        "sent_count": len(recipients.sent_by_crisis.get(crisis.id, ())),
-                        "no_email_count": recipients.no_email_by_crisis.get(crisis.id, 0),
-                        "blacklisted_count": recipients.blacklisted_by_crisis.get(crisis.id, 0),
-                    }
-                    for crisis in crises
-                ]
+        self.crisis_id._check_can_speak_to_customers()
+        for crisis, lines in self.grouped("crisis_id").items():
+            updates |= crisis._crisis_notify(
+                lines, template, kind, body=body, audience_kind=audience, detail=detail
             )
-        )
-        sent = self.browse(recipients.impact_ids)
-        if sent:
-            customer_mail.queue_template(
-                sent, template.with_context(crisis_update_body=body or False)
-            )
-            sent._mark_contacted(updates, now)
-        crises.sudo().date_last_update = now
         return updates
 
     def _mark_contacted(self, updates, when):

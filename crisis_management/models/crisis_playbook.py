@@ -7,6 +7,9 @@ from odoo.tools import SQL
 from . import reminders
 from .res_company import MAX_MONTHS
 
+# the reminder of a playbook past its next review date (scheduled job)
+REVIEW_DUE = "crisis_management.mail_act_crisis_playbook_review"
+
 
 class CrisisPlaybook(models.Model):
     _name = "crisis.playbook"
@@ -106,6 +109,26 @@ class CrisisPlaybook(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        next_reviews = {}
+        if "date_next_review" in vals:
+            next_reviews = {playbook.id: playbook.date_next_review for playbook in self}
+        result = super().write(vals)
+        if "date_last_review" in vals and self:
+            # reviewed: the review reminder is done
+            self.activity_feedback([REVIEW_DUE])
+        else:
+            # a review put off: the scheduled job reminds of the new date
+            put_off = self.filtered(
+                lambda playbook: (
+                    playbook.id in next_reviews
+                    and playbook.date_next_review != next_reviews[playbook.id]
+                )
+            )
+            if put_off:
+                put_off.activity_unlink([REVIEW_DUE])
+        return result
+
     @api.model
     def _cron_remind_reviews(self):
         """Playbooks past their next review date: one activity for their owner, once."""
@@ -121,6 +144,7 @@ class CrisisPlaybook(models.Model):
             "reminded_review",
             summary_of=lambda playbook: self.env._("Review the playbook %s", playbook.name),
             date_of=lambda playbook: playbook.date_next_review,
+            activity_type_xmlid=REVIEW_DUE,
         )
 
     def action_mark_reviewed(self):

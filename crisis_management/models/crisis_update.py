@@ -1,4 +1,31 @@
+import logging
+from collections import defaultdict
+
+from psycopg2 import errors
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from . import customer_mail
+from .crisis_workflow_mixin import as_workflow
+
+_logger = logging.getLogger(__name__)
+
+# customers emailed per call of the sending job; the scheduler calls it again
+# (and another cron worker takes the next batch) while some remain
+SEND_BATCH_SIZE = 500
+# the sending jobs shipped: as many cron workers can work on one send at once
+SEND_CRON_XMLIDS = tuple(
+    f"crisis_management.ir_cron_crisis_send_updates_{number}" for number in range(1, 5)
+)
+
+UPDATE_STATES = [
+    ("queued", "Queued"),
+    ("sending", "Sending"),
+    ("sent", "Sent"),
+    ("cancelled", "Cancelled"),
+]
 
 UPDATE_KINDS = [
     ("initial", "Initial Notice"),
@@ -22,7 +49,11 @@ class CrisisUpdate(models.Model):
     """One message sent to (part of) the affected customers of a crisis.
 
     The notify wizard, the stage emails and the satisfaction survey create one
-    per send; the emails themselves are on each affected customer's line.
+    per send, with its audience frozen at the click (``recipient_ids``). Small
+    audiences are emailed at once; larger ones are queued and emailed in
+    committed batches by the sending jobs on Odoo's scheduler, several cron
+    workers at a time. The emails themselves are on each affected customer's
+    line.
     """
 
     _name = "crisis.update"
@@ -30,6 +61,15 @@ class CrisisUpdate(models.Model):
     _inherit = ["crisis.workflow.mixin"]
     _order = "date_sent desc, id desc"
     _check_company_auto = True
+    _crisis_workflow_fields = (
+        "state",
+        "total_count",
+        "sent_count",
+        "no_email_count",
+        "blacklisted_count",
+        "failed_count",
+        "date_done",
+    )
 
     crisis_id = fields.Many2one(
         "crisis.crisis", required=True, ondelete="cascade", index=True, check_company=True
@@ -46,8 +86,34 @@ class CrisisUpdate(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Sent By", default=lambda self: self.env.user, index=True
     )
-    date_sent = fields.Datetime(string="Sent On", default=fields.Datetime.now, required=True)
+    date_sent = fields.Datetime(
+        string="Sent On",
+        default=fields.Datetime.now,
+        required=True,
+        help="When the update was sent (its audience decided).",
+    )
+    state = fields.Selection(
+        UPDATE_STATES,
+        string="Status",
+        required=True,
+        default="queued",
+        index=True,
+        help="Queued: waiting for the sending job. Sending: emails are being queued in "
+        "batches. Sent: every customer of the audience was handled.",
+    )
+    date_done = fields.Datetime(
+        string="Done On", readonly=True, help="When the last customer of the audience was handled."
+    )
+    recipient_ids = fields.One2many("crisis.update.recipient", "update_id", string="Recipients")
+    total_count = fields.Integer(
+        string="Customers in Audience",
+        readonly=True,
+        help="Customers in the audience, decided at the click.",
+    )
     sent_count = fields.Integer(string="Sent", help="Customers emailed.")
+    failed_count = fields.Integer(
+        string="Failed", help="Customers whose email could not be made (see the server log)."
+    )
     no_email_count = fields.Integer(
         string="Without Email", help="Customers skipped: no valid email address."
     )
@@ -57,14 +123,322 @@ class CrisisUpdate(models.Model):
     skipped_count = fields.Integer(
         string="Skipped", compute="_compute_skipped_count", store=True, aggregator="sum"
     )
+    progress = fields.Float(
+        compute="_compute_progress",
+        help="Share of the audience handled: emailed, skipped or failed.",
+    )
 
     @api.depends("no_email_count", "blacklisted_count")
     def _compute_skipped_count(self):
         for update in self:
             update.skipped_count = update.no_email_count + update.blacklisted_count
 
+    @api.depends("total_count", "state")
+    def _compute_progress(self):
+        running = self.filtered(lambda u: u.state in ("queued", "sending") and u.total_count)
+        handled = dict(
+            self.env["crisis.update.recipient"]
+            .sudo()
+            ._read_group(
+                [("update_id", "in", running.ids), ("state", "!=", "pending")],
+                ["update_id"],
+                ["__count"],
+            )
+        )
+        for update in self:
+            if update in running:
+                update.progress = 100.0 * handled.get(update, 0) / update.total_count
+            else:
+                update.progress = 100.0 if update.state == "sent" else 0.0
+
     @api.depends("kind", "name")
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for update in self:
             update.display_name = f"{kinds.get(update.kind, '')} ({update.name})"
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crisis_queue(self, crisis, audience_impacts, template, kind, body=False, **values):
+        """Record a send to ``audience_impacts`` (recordset or ``Query``) of ``crisis``.
+
+        The audience is frozen now, in one query. Up to the company's
+        threshold, the customers are emailed at once; above it, the sending
+        jobs are triggered and the update is returned at once, *Queued*.
+        """
+        updates = as_workflow(self.sudo()).create(
+            {
+                "crisis_id": crisis.id,
+                "kind": kind,
+                "body": body or crisis.public_statement,
+                "template_id": template.id,
+                "user_id": self.env.uid,
+                "date_sent": fields.Datetime.now(),
+                **values,
+                "name": values.get("name") or template.name,
+            }
+        )
+        total = self.env["crisis.update.recipient"]._crisis_insert(updates, audience_impacts)
+        as_workflow(updates).total_count = total
+        threshold = crisis.company_id.crisis_send_background_threshold
+        if total <= threshold:
+            updates._crisis_send_pending()
+        else:
+            updates._crisis_trigger_sending()
+        return updates
+
+    def _crisis_trigger_sending(self):
+        for xmlid in SEND_CRON_XMLIDS:
+            cron = self.env.ref(xmlid, raise_if_not_found=False)
+            if cron and cron.active:
+                cron.sudo()._trigger()
+
+    @api.model
+    def _crisis_sendable(self):
+        """SQL condition on ``update``: its crisis may speak to customers now.
+
+        A send whose crisis became a drill or whose statement went back to
+        draft waits (its recipients stay pending) until it may again.
+        """
+        return SQL(
+            "update.state IN ('queued', 'sending') AND EXISTS ("
+            " SELECT 1 FROM crisis_crisis crisis WHERE crisis.id = update.crisis_id"
+            " AND crisis.statement_state = 'approved' AND crisis.is_drill IS NOT TRUE)"
+        )
+
+    @api.model
+    def _crisis_lock_pending(self, limit, update_ids=None):
+        """Lock and return up to ``limit`` pending recipients, in update and id order.
+
+        ``FOR UPDATE SKIP LOCKED``: another worker takes the next ones, so
+        several cron workers email one large send at once, each customer once.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT recipient.id
+                  FROM crisis_update_recipient recipient
+                  JOIN crisis_update update ON update.id = recipient.update_id
+                 WHERE recipient.state = 'pending' AND %(sendable)s %(only)s
+              ORDER BY recipient.update_id, recipient.id
+                 LIMIT %(limit)s
+            FOR UPDATE OF recipient SKIP LOCKED
+                """,
+                sendable=self._crisis_sendable(),
+                only=SQL("AND update.id IN %s", tuple(update_ids)) if update_ids else SQL(),
+                limit=limit,
+            )
+        )
+        return self.env["crisis.update.recipient"].browse(r[0] for r in self.env.cr.fetchall())
+
+    @api.model
+    def _crisis_count_pending(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT COUNT(*) FROM crisis_update_recipient recipient"
+                " JOIN crisis_update update ON update.id = recipient.update_id"
+                " WHERE recipient.state = 'pending' AND %s",
+                self._crisis_sendable(),
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _crisis_send_pending(self, batch_size=None):
+        """Email the pending recipients of these updates now, in this transaction."""
+        while True:
+            recipients = self._crisis_lock_pending(batch_size or SEND_BATCH_SIZE, self.ids)
+            if not recipients:
+                break
+            recipients.update_id._crisis_send_batch(recipients)
+        self._crisis_close_done()
+
+    def _crisis_send_batch(self, recipients):
+        """Email ``recipients`` (locked, pending) of these updates: one batch.
+
+        A batch that meets a concurrent change (another worker or a user
+        changed the same rows) stays pending and is tried again; a batch that
+        fails otherwise is marked failed, with the error in the server log.
+        """
+        for update in self:
+            batch = recipients.filtered(lambda r, update=update: r.update_id == update)
+            try:
+                with self.env.cr.savepoint():
+                    update._crisis_email(batch)
+                    self.env.flush_all()
+            except errors.SerializationFailure:
+                _logger.info("Crisis update %s: batch met a concurrent change, retried", update.id)
+                self.env.invalidate_all()
+                self._crisis_trigger_sending()
+                continue
+            except Exception:  # noqa: BLE001 - the customers of this batch are marked failed
+                _logger.exception("Crisis update %s: emails could not be made", update.id)
+                self.env.invalidate_all()
+                as_workflow(batch).write({"state": "failed"})
+            update._crisis_mark_sending()
+
+    def _crisis_email(self, recipients):
+        """Email the customers of ``recipients``, as the user who sent the update."""
+        self.ensure_one()
+        # the sender's name and address, with the rights they had at the click
+        sender = self.with_user(self.user_id).sudo() if self.user_id else self.sudo()
+        impacts = sender.env["crisis.impact"].browse(recipients.impact_id.ids)
+        classified = customer_mail.classify_recipients(impacts)
+        emailed = impacts.browse(classified.impact_ids)
+        if emailed:
+            template = sender.env["mail.template"].browse(self.template_id.id)
+            customer_mail.queue_template(
+                emailed, template.with_context(crisis_update_body=self.body or False)
+            )
+            emailed._mark_contacted(self, fields.Datetime.now())
+            if self.kind == "satisfaction":
+                as_workflow(emailed).date_rating_requested = fields.Datetime.now()
+            # the crisis' totals of contacted customers are counted once, when the
+            # update is done: no worker writes the crisis while others email
+            self.crisis_id._crisis_defer_impact_stats()
+        for state, batch in recipients.grouped(
+            lambda r: classified.state_by_impact[r.impact_id.id]
+        ).items():
+            as_workflow(batch).write({"state": state})
+
+    def _crisis_try(self, query):
+        """Run ``query`` unless another worker holds or just changed its rows.
+
+        The sending jobs run in several workers at once, in Odoo's repeatable
+        read transactions: a row another worker changed since this
+        transaction began cannot be locked here. That worker did the job.
+        """
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                return self.env.cr.fetchall() if self.env.cr.description else []
+        except (errors.SerializationFailure, errors.LockNotAvailable):
+            return []
+
+    def _crisis_mark_sending(self):
+        """Queued becomes Sending when a first batch is emailed (by whichever worker)."""
+        if self.state != "queued":
+            return
+        self.env.flush_all()
+        self._crisis_try(
+            SQL(
+                "UPDATE crisis_update SET state = 'sending', write_date = %s"
+                " WHERE id IN %s AND state = 'queued'",
+                self.env.cr.now(),
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["state", "write_date"])
+
+    def _crisis_close_done(self):
+        """Updates whose audience is all handled become *Sent*, with their counts
+        and a note on the crisis.
+
+        Whichever worker finds one done closes it; if another worker or a user
+        changes the same rows meanwhile, a later call closes it.
+        """
+        try:
+            with self.env.cr.savepoint():
+                done = self._crisis_close_done_now()
+                self.env.flush_all()
+        except errors.SerializationFailure:
+            self.env.invalidate_all()
+            self._crisis_trigger_sending()
+            return self.browse()
+        return done
+
+    def _crisis_close_done_now(self):
+        self.env.flush_all()
+        rows = self._crisis_try(
+            SQL(
+                """
+                SELECT update.id FROM crisis_update update
+                 WHERE update.state IN ('queued', 'sending') %s
+                   AND NOT EXISTS (SELECT 1 FROM crisis_update_recipient recipient
+                                    WHERE recipient.update_id = update.id
+                                      AND recipient.state = 'pending')
+              ORDER BY update.id
+                   FOR UPDATE NOWAIT
+                """,
+                SQL("AND update.id IN %s", tuple(self.ids)) if self else SQL(),
+            )
+        )
+        done = self.browse(row[0] for row in rows or ())
+        if not done:
+            return done
+        counts = defaultdict(dict)
+        for update, state, count in self.env["crisis.update.recipient"]._read_group(
+            [("update_id", "in", done.ids)], ["update_id", "state"], ["__count"]
+        ):
+            counts[update.id][state] = count
+        done.crisis_id._crisis_recompute_impact_stats()
+        for update in done:
+            count = counts[update.id]
+            as_workflow(update).write(
+                {
+                    "state": "sent",
+                    "date_done": fields.Datetime.now(),
+                    "sent_count": count.get("sent", 0),
+                    "no_email_count": count.get("no_email", 0),
+                    "blacklisted_count": count.get("blacklisted", 0),
+                    "failed_count": count.get("failed", 0),
+                }
+            )
+            update.crisis_id.sudo()._message_log(
+                body=self.env._(
+                    "Customer update %(update)s sent: %(sent)s email(s) queued, "
+                    "%(skipped)s customer(s) skipped (no email address or blacklisted), "
+                    "%(failed)s failed.",
+                    update=update.display_name,
+                    sent=update.sent_count,
+                    skipped=update.skipped_count,
+                    failed=update.failed_count,
+                )
+            )
+        return done
+
+    @api.model
+    def _cron_send_updates(self, batch_size=SEND_BATCH_SIZE):
+        """The sending job: one batch of pending recipients per call.
+
+        The scheduler commits after each call and calls again at once while
+        some remain (``_notify_progress``); several copies of this job (see
+        ``SEND_CRON_XMLIDS``) run in as many cron workers, on one or several
+        Odoo servers, each on its own batch. A worker killed mid-batch loses
+        nothing: its transaction is rolled back and the batch stays pending.
+        """
+        recipients = self._crisis_lock_pending(batch_size)
+        if recipients:
+            recipients.update_id._crisis_send_batch(recipients)
+        self._crisis_close_done()
+        self.env["ir.cron"]._notify_progress(
+            done=len(recipients), remaining=self._crisis_count_pending()
+        )
+
+    def action_cancel(self):
+        """Stop a queued or sending update: the customers not emailed yet are not."""
+        if not self.env.user.has_group("crisis_management.group_crisis_manager"):
+            raise AccessError(self.env._("Only a Crisis Manager can cancel a customer update."))
+        running = self.filtered(lambda u: u.state in ("queued", "sending"))
+        if not running:
+            raise UserError(self.env._("Only a queued or sending update can be cancelled."))
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crisis_update_recipient SET state = 'cancelled', write_date = %s,"
+                " write_uid = %s WHERE update_id IN %s AND state = 'pending'",
+                self.env.cr.now(),
+                self.env.uid,
+                tuple(running.ids),
+            )
+        )
+        self.env["crisis.update.recipient"].invalidate_model(["state"])
+        # sudo: updates are written only by the sends, and by this button
+        as_workflow(running.sudo()).write(
+            {"state": "cancelled", "date_done": fields.Datetime.now()}
+        )
+        return True

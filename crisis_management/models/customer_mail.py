@@ -31,7 +31,13 @@ LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
 
 Recipients = namedtuple(
     "Recipients",
-    ["impact_ids", "sent_by_crisis", "no_email_by_crisis", "blacklisted_by_crisis"],
+    [
+        "impact_ids",
+        "sent_by_crisis",
+        "no_email_by_crisis",
+        "blacklisted_by_crisis",
+        "state_by_impact",
+    ],
 )
 
 
@@ -62,15 +68,19 @@ def classify_recipients(impacts):
     sent = defaultdict(list)
     no_email = defaultdict(int)
     blacklisted = defaultdict(int)
+    states = {}
     for impact_id, crisis_id, has_no_email, is_blacklisted in impacts.env.cr.fetchall():
         if has_no_email:
             no_email[crisis_id] += 1
+            states[impact_id] = "no_email"
         elif is_blacklisted:
             blacklisted[crisis_id] += 1
+            states[impact_id] = "blacklisted"
         else:
             impact_ids.append(impact_id)
             sent[crisis_id].append(impact_id)
-    return Recipients(impact_ids, dict(sent), dict(no_email), dict(blacklisted))
+            states[impact_id] = "sent"
+    return Recipients(impact_ids, dict(sent), dict(no_email), dict(blacklisted), states)
 
 
 def _insert(cr, table, columns, rows, returning=True):

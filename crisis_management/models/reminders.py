@@ -34,17 +34,24 @@ def count_due(model, condition):
     return model.env.cr.fetchone()[0]
 
 
-def schedule_activities(pairs, summary_of, date_of, note_of=None):
-    """One To-Do activity per (record, user) pair, created in one batch."""
+def schedule_activities(pairs, summary_of, date_of, note_of=None, *, activity_type_xmlid):
+    """One activity of type ``activity_type_xmlid`` per (record, user) pair,
+    created in one batch.
+
+    The activities are ``automated`` (the system made them, as
+    ``activity_schedule`` does): the record closes them with
+    ``activity_feedback`` / ``activity_unlink`` when their reason ends.
+    """
     if not pairs:
         return None
     env = pairs[0][0].env
-    activity_type = env.ref("mail.mail_activity_data_todo")
+    activity_type = env.ref(activity_type_xmlid)
     values = [
         {
             "res_model_id": env["ir.model"]._get_id(record._name),
             "res_id": record.id,
             "activity_type_id": activity_type.id,
+            "automated": True,
             "summary": summary_of(record),
             "note": note_of(record) if note_of else False,
             "date_deadline": date_of(record),
@@ -57,9 +64,19 @@ def schedule_activities(pairs, summary_of, date_of, note_of=None):
 
 
 def remind_once(
-    model, due, source_field, marker_field, summary_of, date_of, note_of=None, user_of=None
+    model,
+    due,
+    source_field,
+    marker_field,
+    summary_of,
+    date_of,
+    note_of=None,
+    user_of=None,
+    *,
+    activity_type_xmlid,
 ):
-    """The cron pattern: an activity for the user of each due record, once.
+    """The cron pattern: an activity of type ``activity_type_xmlid`` for the
+    user of each due record, once.
 
     The user is the record's ``user_id`` unless ``user_of`` tells another.
 
@@ -70,7 +87,11 @@ def remind_once(
     records = lock_due(model, due)
     user_of = user_of or (lambda record: record.user_id)
     schedule_activities(
-        [(record, user_of(record)) for record in records], summary_of, date_of, note_of
+        [(record, user_of(record)) for record in records],
+        summary_of,
+        date_of,
+        note_of,
+        activity_type_xmlid=activity_type_xmlid,
     )
     # one write per date reminded of, not one per record
     for value, group in records.grouped(lambda record: record[source_field]).items():

@@ -12,7 +12,7 @@ MAX_MONTHS = 120
 # code: (name, prefix, use date ranges)
 SEQUENCES = {
     "crisis.crisis": ("Crisis reference", "CRI/%(range_year)s/", True),
-    "crisis.compensation": ("Compensation reference", "CMP/%(year)s/", False),
+    "crisis.compensation": ("Compensation reference", "CMP/%(range_year)s/", True),
 }
 
 
@@ -46,6 +46,12 @@ class ResCompany(models.Model):
         string="Step Reminder Lead Time",
         default=24,
         help="Assignees are reminded of an action step this many hours before its deadline.",
+    )
+    crisis_send_background_threshold = fields.Integer(
+        string="Send in the Background Above",
+        default=500,
+        help="Customer updates to more customers than this are emailed in the background, "
+        "in batches, by the sending jobs; smaller ones at once.",
     )
     crisis_satisfaction_template_id = fields.Many2one(
         "mail.template",
@@ -133,6 +139,13 @@ class ResCompany(models.Model):
                     )
                 )
 
+    @api.constrains("crisis_send_background_threshold")
+    def _check_crisis_send_background_threshold(self):
+        if any(company.crisis_send_background_threshold < 0 for company in self):
+            raise ValidationError(
+                self.env._("The number of customers sent to at once cannot be negative.")
+            )
+
     @api.constrains("crisis_compensation_user_limit")
     def _check_crisis_compensation_user_limit(self):
         if any(company.crisis_compensation_user_limit < 0 for company in self):
@@ -173,20 +186,32 @@ class ResCompany(models.Model):
             )
         return sequence
 
-    def _crisis_next_references(self, code, count):
-        """``count`` new references of sequence ``code``, in one query.
+    def _crisis_next_references(self, code, count, date=None):
+        """``count`` new references of sequence ``code`` for ``date``, in one query.
 
-        Works for the standard (PostgreSQL sequence) implementation without
-        date ranges, which is how the compensation sequences are made.
+        What ``count`` calls of ``next_by_id(sequence_date=date)`` give: with
+        date ranges, the numbers of the range holding ``date`` (today by
+        default; the range is made on first use, as Odoo's ``_next`` does),
+        drawn at once from the PostgreSQL sequence of the standard
+        implementation (the range's own ``ir_sequence_XXX_YYY``). The "no gap"
+        implementation draws them one by one.
         """
         sequence = self._crisis_sequence(code)
-        if sequence.implementation != "standard" or sequence.use_date_range:
-            return [sequence.next_by_id() for _i in range(count)]
+        if count <= 0:
+            return []
+        if sequence.implementation != "standard":
+            return [sequence.next_by_id(sequence_date=date) for _i in range(count)]
+        if sequence.use_date_range:
+            date = date or self.env.context.get("ir_sequence_date") or fields.Date.today()
+            date_range = sequence._get_current_sequence(sequence_date=date)
+            pg_sequence = f"ir_sequence_{sequence.id:03d}_{date_range.id:03d}"
+            sequence = sequence.with_context(ir_sequence_date_range=date_range.date_from)
+        else:
+            pg_sequence = f"ir_sequence_{sequence.id:03d}"
         self.env.cr.execute(
-            SQL(
-                "SELECT nextval(%s) FROM generate_series(1, %s)",
-                f"ir_sequence_{sequence.id:03d}",
-                count,
-            )
+            SQL("SELECT nextval(%s) FROM generate_series(1, %s)", pg_sequence, count)
         )
-        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+        # the prefix and suffix of this draw, interpolated once
+        prefix, suffix = sequence._get_prefix_suffix()
+        number_format = f"%0{sequence.padding}d"
+        return [prefix + number_format % number + suffix for (number,) in self.env.cr.fetchall()]

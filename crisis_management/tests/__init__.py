@@ -17,3 +17,6 @@ from . import test_ratings_sequences
 from . import test_workflow_guard
 from . import test_mail_guard
 from . import test_external_api
+from . import test_background_send
+from . import test_activities_subtypes
+from . import test_orm_paths

@@ -154,24 +154,29 @@ class TestUpdateCadenceCron(FollowupCase):
         self.assertEqual(len(activity), 1, "one reminder, not one per cron run")
         self.assertEqual(activity.user_id, self.user_crisis_2)
         self.assertEqual(activity.date_deadline, date(2026, 4, 1))
-        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("crisis_management.mail_act_crisis_update_due")
+        )
+        self.assertTrue(activity.automated)
         self.assertEqual(activity.summary, f"Customer update due for {crisis.reference}")
         with freeze_time("2026-04-01 20:00:00"):
             Crisis._cron_remind_updates()
             self.assertEqual(len(self._activities(crisis)), 1, "still overdue: not again")
 
-        # the next morning the update goes out: the next one is due 4 hours later
+        # the next morning the update goes out: the reminder is done, the next
+        # update is due 4 hours later
         with freeze_time("2026-04-02 08:00:00"):
             self._notify(crisis)
+        self.assertFalse(activity.exists())
         self.assertEqual(crisis.date_last_update, datetime(2026, 4, 2, 8, 0))
         self.assertEqual(crisis.date_next_update, datetime(2026, 4, 2, 12, 0))
         with freeze_time("2026-04-02 11:00:00"):
             Crisis._cron_remind_updates()
-            self.assertEqual(self._activities(crisis), activity)
+            self.assertFalse(self._activities(crisis))
         with freeze_time("2026-04-02 12:01:00"):
             Crisis._cron_remind_updates()
             Crisis._cron_remind_updates()
-        new = self._activities(crisis) - activity
+        new = self._activities(crisis)
         self.assertEqual(len(new), 1, "one reminder for the new due time")
         self.assertEqual(new.date_deadline, date(2026, 4, 2))
         self.assertEqual(new.user_id, self.user_crisis_2)
@@ -181,9 +186,10 @@ class TestUpdateCadenceCron(FollowupCase):
             self._notify(crisis)
         with freeze_time("2026-04-02 17:30:00"):
             self._notify(crisis)
+        self.assertFalse(new.exists(), "done with the update of 14:00")
         with freeze_time("2026-04-02 18:30:00"):
             Crisis._cron_remind_updates()
-            self.assertEqual(len(self._activities(crisis)), 2)
+            self.assertFalse(self._activities(crisis))
 
     def test_no_reminder_for_drills_and_resolved_crises(self):
         with freeze_time("2026-04-01 08:00:00"):

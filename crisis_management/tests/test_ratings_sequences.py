@@ -359,5 +359,5 @@ class TestCrisisReferences(CrisisCase):
         migration.migrate(self.env.cr, "18.0.1.0.0")
         self.env.invalidate_all()
         self.assertEqual(sequence.prefix, "CRI/%(range_year)s/")
-        self.assertEqual(compensations.prefix, "CMP/%(year)s/")
+        self.assertEqual(compensations.prefix, "CMP/%(range_year)s/", "untouched")
         self.assertEqual(self._declare("2024-06-01 09:00:00").reference[:9], "CRI/2024/")

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from freezegun import freeze_time
 
@@ -16,7 +16,7 @@ class TestReminders(CrisisCase):
     def setUpClass(cls):
         super().setUpClass()
         # the demo data may hold due records too: only ours count here
-        cls.todo = cls.env.ref("mail.mail_activity_data_todo")
+        cls.step_due = cls.env.ref("crisis_management.mail_act_crisis_step_due")
         with freeze_time("2026-04-01 08:00:00"):
             cls.playbook = cls.env["crisis.playbook"].create(
                 {
@@ -46,19 +46,22 @@ class TestReminders(CrisisCase):
             Action._cron_remind_steps()
             # 08:30: the first step is due within 24 h, the second (due in 72 h) not yet
             self.assertEqual(self._activities(self.first).user_id, self.user_crisis)
+            self.assertEqual(self._activities(self.first).activity_type_id, self.step_due)
             self.assertFalse(self._activities(self.second))
             Action._cron_remind_steps()
             self.assertEqual(len(self._activities(self.first)), 1, "not twice")
         with freeze_time("2026-04-03 09:00:00"):
             Action._cron_remind_steps()
             self.assertEqual(len(self._activities(self.second)), 1)
-            # a moved deadline is reminded again; a done step is not
+            # a moved deadline is reminded again (the reminder of the old one
+            # goes); a done step is not, and its reminder is done
             self.first.date_deadline = fields.Datetime.now() + timedelta(hours=2)
             self.second.action_done()
             self.second.date_deadline = fields.Datetime.now() + timedelta(hours=3)
             Action._cron_remind_steps()
-            self.assertEqual(len(self._activities(self.first)), 2)
-            self.assertEqual(len(self._activities(self.second)), 1)
+            self.assertEqual(len(self._activities(self.first)), 1)
+            self.assertEqual(self._activities(self.first).date_deadline, date(2026, 4, 3))
+            self.assertFalse(self._activities(self.second))
 
     def test_step_reminder_lead_time_setting(self):
         # the second step is due 72 h after declaration: with a 96 h lead time it is
@@ -154,8 +157,12 @@ class TestReminders(CrisisCase):
             self.assertEqual(self._activities(self.playbook).user_id, self.user_manager)
             impact.date_next_followup = "2026-04-08"
             self.playbook.action_mark_reviewed()
+            self.assertFalse(self._activities(impact), "the reminder of the old date goes")
+            self.assertFalse(self._activities(self.playbook), "reviewed: the reminder is done")
         with freeze_time("2026-04-08 09:00:00"):
             Impact._cron_remind_followups()
             Playbook._cron_remind_reviews()
-            self.assertEqual(len(self._activities(impact)), 2, "the new follow-up date")
-            self.assertEqual(len(self._activities(self.playbook)), 1, "reviewed: next in October")
+            self.assertEqual(
+                self._activities(impact).date_deadline, date(2026, 4, 8), "the new date"
+            )
+            self.assertFalse(self._activities(self.playbook), "reviewed: next in October")

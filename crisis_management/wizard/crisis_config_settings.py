@@ -16,6 +16,7 @@ COMPANY_FIELDS = [
     "crisis_satisfaction_days",
     "crisis_satisfaction_template_id",
     "crisis_step_reminder_hours",
+    "crisis_send_background_threshold",
 ]
 
 
@@ -49,6 +50,11 @@ class CrisisConfigSettings(models.TransientModel):
         string="Remind assignees (hours before the deadline)",
         help="Assignees get an activity for an action step this many hours before its "
         "deadline, and for overdue steps.",
+    )
+    crisis_send_background_threshold = fields.Integer(
+        string="Send in the background above (customers)",
+        help="Customer updates to more customers than this are emailed in the background, "
+        "in batches, by the sending jobs; smaller ones at once.",
     )
     crisis_satisfaction_template_id = fields.Many2one(
         "mail.template",

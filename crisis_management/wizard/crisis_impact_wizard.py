@@ -76,24 +76,7 @@ class CrisisImpactWizard(models.TransientModel):
         partner_ids = list(partner_ids)
         if not partner_ids:
             raise UserError(self.env._("No contact matches: nobody was added."))
-        # customers of another company cannot be linked (one query for all)
-        foreign = self.env["res.partner"].search_fetch(
-            [
-                ("id", "in", partner_ids),
-                ("company_id", "not in", [crisis.company_id.id, False]),
-            ],
-            ["display_name"],
-            limit=5,
-        )
-        if foreign:
-            raise UserError(
-                self.env._(
-                    "Some of these contacts belong to another company than the crisis "
-                    "(%(company)s), for example: %(names)s. Narrow the selection.",
-                    company=crisis.company_id.name,
-                    names=", ".join(foreign.mapped("display_name")),
-                )
-            )
+        # _link_partners refuses customers and an agent of another company
         added = self.env["crisis.impact"]._link_partners(
             crisis,
             partner_ids,

@@ -106,6 +106,10 @@ class CrisisNotifyWizard(models.TransientModel):
         self.ensure_one()
         if self.audience == "selection":
             return self.impact_ids.filtered(lambda i: i.crisis_id == self.crisis_id)
+        return self.env["crisis.impact"].search(self._target_domain(), order="id")
+
+    def _target_domain(self):
+        self.ensure_one()
         domain = [("crisis_id", "=", self.crisis_id.id)]
         if self.audience == "not_contacted":
             domain.append(("contact_status", "=", "to_contact"))
@@ -115,7 +119,7 @@ class CrisisNotifyWizard(models.TransientModel):
             domain.append(("impact_level", "=", self.impact_level))
         elif self.audience == "contact_status":
             domain.append(("contact_status", "=", self.contact_status))
-        return self.env["crisis.impact"].search(domain, order="id")
+        return domain
 
     def _audience_detail(self):
         self.ensure_one()
@@ -184,27 +188,42 @@ class CrisisNotifyWizard(models.TransientModel):
     def action_send(self):
         self.ensure_one()
         self.crisis_id._check_can_speak_to_customers()
-        impacts = self._target_impacts()
-        if not impacts:
+        if self.audience == "selection":
+            audience = self._target_impacts()
+            found = bool(audience)
+        else:
+            # the audience as a query: nothing read per customer at the click
+            domain = self._target_domain()
+            audience = self.env["crisis.impact"]._search(domain)
+            found = bool(self.env["crisis.impact"].search_count(domain, limit=1))
+        if not found:
             raise UserError(self.env._("No affected customer matches this audience."))
-        update = impacts._crisis_send(
+        update = self.crisis_id._crisis_notify(
+            audience,
             self.template_id,
             kind=self.kind,
             body=self.body,
-            audience=self.audience,
+            audience_kind=self.audience,
             detail=self._audience_detail(),
         )
-        message = self.env._(
-            "%(sent)s email(s) queued; %(skipped)s customer(s) skipped "
-            "(no email address or blacklisted).",
-            sent=update.sent_count,
-            skipped=update.skipped_count,
-        )
+        if update.state == "sent":
+            message = self.env._(
+                "%(sent)s email(s) queued; %(skipped)s customer(s) skipped "
+                "(no email address or blacklisted).",
+                sent=update.sent_count,
+                skipped=update.skipped_count,
+            )
+        else:
+            message = self.env._(
+                "%(count)s customers to notify: the emails are being made in the background. "
+                "Follow the progress in the Customer Updates of the crisis.",
+                count=update.total_count,
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success" if update.sent_count else "warning",
+                "type": "success" if update.sent_count or update.state != "sent" else "warning",
                 "title": self.env._("Customers notified"),
                 "message": message,
                 "next": {"type": "ir.actions.act_window_close"},
