@@ -1,25 +1,22 @@
-"""Benchmark: email N affected customers, through the notify wizard and Odoo's composer.
+"""Benchmark: email N affected customers end to end, ours against Odoo's composer.
 
 Creates N contacts with an email address (about 3% without one, about 2% on
 the email blacklist), a crisis (not a drill) with an approved public
 statement, and links every contact to it (``crisis.impact._link_partners``).
 Then, R times, each inside a savepoint rolled back afterwards:
 
-- ours: the "Notify Customers" wizard (``crisis.notify.wizard``, kind
-  "initial", audience "all", template ``mail_template_impact_initial`` on
-  ``crisis.impact``). The wizard is created and its counters read before the
-  clock starts (that cost is printed apart); what is timed is
-  ``action_send()`` and the final ``env.flush_all()``;
-- Odoo's: the same text to the same contacts through Odoo's own composer
-  (``mail.compose.message`` in ``mass_mail`` mode on ``res.partner``,
-  ``action_send_mail()`` and ``env.flush_all()``), with a template on
-  ``res.partner`` made from the initial notice: ``object.partner_id.``
-  becomes ``object.``, ``object.company_id.`` becomes ``user.company_id.``
-  (the crisis' company is the sender's), the crisis' name, reference and
-  update interval become constants, and the approved statement
-  (``object.update_body``) is written into the body as it is. Email from,
-  recipient and language come from the initial notice the same way; the
-  composer never sends at once (``force_send`` off: the mail queue, like ours).
+- ours, end to end: the "Notify Customers" wizard (``crisis.notify.wizard``,
+  kind "initial", audience "all", template ``mail_template_impact_initial``),
+  with the company's background threshold at 0 so that the send goes through
+  the sending job as a large one does: the click (``action_send()``), then
+  the job (``crisis.update._cron_send_updates``) called until no customer is
+  left, as one cron worker would, and the final ``env.flush_all()``. The
+  click alone is printed too. The wizard is created and its counters read
+  before the clock starts (printed apart);
+- Odoo's: Odoo's own mass-mail composer (``mail.compose.message`` in
+  ``mass_mail`` mode) **on the same affected-customer lines with the same
+  template**, ``action_send_mail()`` and ``env.flush_all()``; it never sends
+  at once (``force_send`` off: the mail queue, like ours).
 
 Both run as user Administrator (a Crisis Manager) on an empty record cache,
 like a request. The script checks that each way queued one email per customer
@@ -27,8 +24,9 @@ with a valid, non-blacklisted address (the composer also writes cancelled
 emails for the others) and that both gave the same subject and body to the
 first such customer. It prints the wall time and SQL queries of each (per run,
 then medians), the queries per email queued, the ratio ours/Odoo's, and PASS or
-FAIL against the targets: ours no slower than the composer, and at most 0.5
-queries per email. Everything it writes is rolled back.
+FAIL against the targets: ours at most half the composer's time, and at most
+0.5 queries per email. Everything it writes is rolled back. Several cron
+workers at once are measured on a real server by ``tools/multiworker_send.py``.
 
 Run it with ``make bench BENCH_SCRIPTS=notify`` (``BENCH_ARGS="--n 2000"``) or
 ``bash tools/bench.sh`` after ``export BENCH_SCRIPTS=notify``. ``--profile``
@@ -67,7 +65,7 @@ def parse_args(argv):
     parser.add_argument("--n", type=int, default=10000, help="customers (default 10000)")
     parser.add_argument("--runs", type=int, default=3, help="measurements of each (default 3)")
     parser.add_argument(
-        "--max-ratio", type=float, default=1.0, help="target: time of ours / Odoo's composer"
+        "--max-ratio", type=float, default=0.5, help="target: time of ours / Odoo's composer"
     )
     parser.add_argument(
         "--max-queries-per-email",
@@ -124,41 +122,6 @@ def create_crisis(env, admin, partner_ids):
     return crisis
 
 
-def partner_template(env, crisis):
-    """The initial notice as a template on res.partner, rendering the same text."""
-    source = env.ref(TEMPLATE_XMLID)
-    constants = {
-        "name": repr(crisis.name),
-        "reference": repr(crisis.reference),
-        "update_interval_hours": repr(crisis.update_interval_hours),
-    }
-
-    def adapt(text):
-        text = re.sub(
-            r"<t t-out=\"object\.update_body[^\"]*\">[^<]*</t>", lambda _m: STATEMENT, text
-        )
-        text = re.sub(r"object\.crisis_id\.(\w+)", lambda m: constants[m.group(1)], text)
-        text = text.replace("object.company_id.", "user.company_id.")
-        text = text.replace("object.partner_id.", "object.")
-        leftover = re.search(r"object\.(crisis_id|company_id|partner_id|update_body)", text)
-        if leftover:
-            raise AssertionError(f"template not adapted to res.partner: {leftover.group(0)}")
-        return text
-
-    return env["mail.template"].create(
-        {
-            "name": "Benchmark: initial notice on contacts",
-            "model_id": env["ir.model"]._get_id("res.partner"),
-            "subject": adapt(source.subject),
-            "body_html": adapt(source.body_html),
-            "email_from": adapt(source.email_from),
-            "partner_to": adapt(source.partner_to),
-            "lang": adapt(source.lang),
-            "auto_delete": source.auto_delete,
-        }
-    )
-
-
 # ----------------------------------------------------------------------
 # The two ways
 # ----------------------------------------------------------------------
@@ -175,20 +138,28 @@ def open_wizard(env, crisis):
     return wizard, counts
 
 
-def send_ours(wizard):
+def send_ours(wizard, click):
+    """The click, then the sending job until nothing is left; ``click`` gets the click's time."""
+    start = time.perf_counter()
     wizard.action_send()
+    wizard.env.flush_all()
+    click["seconds"] = time.perf_counter() - start
+    Update = wizard.env["crisis.update"].sudo()
+    while Update._crisis_count_pending():
+        Update._cron_send_updates()
+    Update._cron_send_updates()  # the last call closes the update
     wizard.env.flush_all()
 
 
-def open_composer(env, template, partner_ids):
+def open_composer(env, template, impact_ids):
     composer = (
         env["mail.compose.message"]
-        .with_context(active_model="res.partner", active_ids=partner_ids)
+        .with_context(active_model="crisis.impact", active_ids=impact_ids)
         .create(
             {
                 "composition_mode": "mass_mail",
-                "model": "res.partner",
-                "res_ids": repr(partner_ids),
+                "model": "crisis.impact",
+                "res_ids": repr(impact_ids),
                 "template_id": template.id,
                 "force_send": False,
             }
@@ -277,7 +248,9 @@ def main(argv=None):
         start = time.perf_counter()
         partner_ids, emailed_ids = create_customers(env, n)
         crisis = create_crisis(env, admin, partner_ids)
-        template = partner_template(env, crisis)
+        template = env.ref(TEMPLATE_XMLID)
+        # every send through the sending job, as a large one goes
+        crisis.company_id.crisis_send_background_threshold = 0
         env.flush_all()
         emails = len(emailed_ids)
         print(
@@ -294,7 +267,7 @@ def main(argv=None):
         results = []
         samples = {}
         for run in range(1, args.runs + 1):
-            ours, opening, odoo_ = {}, {}, {}
+            ours, opening, odoo_, click = {}, {}, {}, {}
             with contextlib.closing(cr.savepoint()):
                 env.invalidate_all()
                 with benchlib.measure(cr, opening):
@@ -303,7 +276,8 @@ def main(argv=None):
                     problems.append(f"run {run}: wizard counters {counts}")
                 env.invalidate_all()  # sending is another request
                 with benchlib.measure(cr, ours):
-                    send_ours(wizard)
+                    send_ours(wizard, click)
+                ours["click"] = click["seconds"]
                 env.invalidate_all()
                 states = queued(env, "crisis.impact", impact_ids)
                 if states != {"outgoing": emails}:
@@ -312,19 +286,20 @@ def main(argv=None):
                 env.invalidate_all()
             with contextlib.closing(cr.savepoint()):
                 env.invalidate_all()
-                composer = open_composer(user_env, template, partner_ids)
+                composer = open_composer(user_env, template, impact_ids)
                 env.invalidate_all()
                 with benchlib.measure(cr, odoo_):
                     send_odoo(composer)
                 env.invalidate_all()
-                states = queued(env, "res.partner", partner_ids)
+                states = queued(env, "crisis.impact", impact_ids)
                 if states.get("outgoing") != emails or sum(states.values()) != n:
                     problems.append(f"run {run}: the composer queued {states}")
-                samples.setdefault("odoo", sample(env, "res.partner", partner_ids[0]))
+                samples.setdefault("odoo", sample(env, "crisis.impact", first_impact))
                 env.invalidate_all()
             results.append((ours, odoo_, opening))
             print(
-                f"run {run}:  ours {fmt(ours, emails)}   |   Odoo's composer"
+                f"run {run}:  ours {fmt(ours, emails)} (click {ours['click']:.3f} s)"
+                f"   |   Odoo's composer"
                 f" {fmt(odoo_, emails)}   |   ours/Odoo's"
                 f" {ours['seconds'] / odoo_['seconds']:5.2f}x",
                 flush=True,
@@ -334,12 +309,14 @@ def main(argv=None):
             return statistics.median(result[index][key] for result in results)
 
         ours = {"seconds": median(0, "seconds"), "queries": median(0, "queries")}
+        ours_click = median(0, "click")
         odoo_ = {"seconds": median(1, "seconds"), "queries": median(1, "queries")}
         opening = {"seconds": median(2, "seconds"), "queries": median(2, "queries")}
         ratio = ours["seconds"] / odoo_["seconds"]
         print(
             f"median: ours {fmt(ours, emails)}   |   Odoo's composer {fmt(odoo_, emails)}"
             f"   |   ours/Odoo's {ratio:5.2f}x"
+            f"\n  ours: the click returned in {ours_click:.3f} s, the sending job did the rest"
             f"\n  queries ours/Odoo's {ours['queries'] / odoo_['queries']:.4f};"
             f" not timed: opening the wizard and reading its counters"
             f" {opening['seconds']:.3f} s, {opening['queries']:g} queries"
@@ -380,10 +357,10 @@ def main(argv=None):
             with contextlib.closing(cr.savepoint()):
                 wizard, _counts = open_wizard(user_env, crisis)
                 env.invalidate_all()
-                profile("ours: action_send", lambda: send_ours(wizard), args.top)
+                profile("ours: click and job", lambda: send_ours(wizard, {}), args.top)
                 env.invalidate_all()
             with contextlib.closing(cr.savepoint()):
-                composer = open_composer(user_env, template, partner_ids)
+                composer = open_composer(user_env, template, impact_ids)
                 env.invalidate_all()
                 profile("Odoo's composer", lambda: send_odoo(composer), args.top)
                 env.invalidate_all()

@@ -852,9 +852,9 @@ class CrisisCrisis(models.Model):
     ):
         """Send ``template`` to the affected customers ``audience`` of this crisis.
 
-        ``audience`` is a recordset of ``crisis.impact`` or a ``Query`` of them
-        (a domain searched with the user's rights): with a query, nothing is
-        read per customer at the click, whatever the audience size. One
+        ``audience`` is a recordset of ``crisis.impact`` or a domain on them
+        (searched with the user's rights): with a domain, nothing is read per
+        customer at the click, whatever the audience size. One
         ``crisis.update`` records the send (see ``crisis.update._crisis_queue``).
 
         :param body: the text of the update (``update_body`` in templates);
@@ -869,8 +869,12 @@ class CrisisCrisis(models.Model):
         self.check_access("write")
         Impact = self.env["crisis.impact"]
         # the subject of the update: the template's, rendered for one of its customers
-        ids = audience.ids if isinstance(audience, models.BaseModel) else audience
-        first = Impact.search([("id", "in", ids), ("crisis_id", "=", self.id)], limit=1)
+        if isinstance(audience, models.BaseModel):
+            audience = audience.filtered(lambda line: line.crisis_id == self)
+            first = audience[:1]
+        else:
+            audience = expression.AND([audience, [("crisis_id", "=", self.id)]])
+            first = Impact.search(audience, order="id", limit=1)
         subject = template._render_field("subject", first.ids).get(first.id)
         update = self.env["crisis.update"]._crisis_queue(
             self,

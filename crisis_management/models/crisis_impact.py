@@ -150,6 +150,23 @@ class CrisisImpact(models.Model):
         return impacts
 
     def write(self, vals):
+        if {"crisis_id", "partner_id"} & vals.keys():
+            # a line moved to a crisis, or given a customer, that has it already
+            new_pairs = [
+                {
+                    "crisis_id": vals.get("crisis_id", impact.crisis_id.id),
+                    "partner_id": vals.get("partner_id", impact.partner_id.id),
+                }
+                for impact in self
+            ]
+            self._crisis_check_not_linked(
+                [
+                    pair
+                    for pair, impact in zip(new_pairs, self, strict=True)
+                    if (pair["crisis_id"], pair["partner_id"])
+                    != (impact.crisis_id.id, impact.partner_id.id)
+                ]
+            )
         moved = self.browse()
         if vals.get("crisis_id") and not self._crisis_is_workflow():
             target = self.env["crisis.crisis"].browse(vals["crisis_id"])

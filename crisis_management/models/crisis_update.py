@@ -415,9 +415,12 @@ class CrisisUpdate(models.Model):
         if recipients:
             recipients.update_id._crisis_send_batch(recipients)
         self._crisis_close_done()
-        self.env["ir.cron"]._notify_progress(
-            done=len(recipients), remaining=self._crisis_count_pending()
-        )
+        remaining = self._crisis_count_pending()
+        if remaining:
+            # wake the idle cron workers (the scheduler only notifies them of
+            # triggers): each job runs 10 batches per turn, then waits its turn
+            self._crisis_trigger_sending()
+        self.env["ir.cron"]._notify_progress(done=len(recipients), remaining=remaining)
 
     def action_cancel(self):
         """Stop a queued or sending update: the customers not emailed yet are not."""

@@ -64,15 +64,18 @@ class CrisisUpdateRecipient(models.Model):
     def _crisis_insert(self, update, impacts):
         """The audience of ``update``: one pending row per line of ``impacts``.
 
-        ``impacts`` is a recordset or a ``Query`` of ``crisis.impact`` (the
-        audience's domain, searched with the user's rights); one INSERT ...
-        SELECT either way, so that queueing 100,000 customers returns at once.
-        It writes the rows ``create`` would write (a test compares them).
+        ``impacts`` is a recordset or a domain of ``crisis.impact`` (the
+        audience, searched with the user's rights); one INSERT ... SELECT
+        either way, so that queueing 100,000 customers returns at once. It
+        writes the rows ``create`` would write (a test compares them).
         """
         if isinstance(impacts, models.BaseModel):
             source = SQL("SELECT unnest(%s::int[]) AS id", impacts.ids)
         else:
-            source = SQL("SELECT id FROM crisis_impact WHERE id IN %s", impacts.subselect())
+            # the search's own query, not "id IN (subquery)": PostgreSQL may
+            # plan that as a nested loop on lines just added (no statistics yet)
+            query = self.env["crisis.impact"]._search(impacts)
+            source = query.select(SQL.identifier("crisis_impact", "id"))
         self.env.flush_all()
         now = self.env.cr.now()
         self.env.cr.execute(

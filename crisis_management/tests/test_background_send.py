@@ -301,10 +301,7 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
         update_query = self.Update.sudo().create(
             {"crisis_id": self.crisis.id, "name": "Subject", "kind": "progress"}
         )
-        count = Recipient._crisis_insert(
-            update_query,
-            self.env["crisis.impact"]._search([("crisis_id", "=", self.crisis.id)]),
-        )
+        count = Recipient._crisis_insert(update_query, [("crisis_id", "=", self.crisis.id)])
         self.assertEqual(count, len(self.impacts))
         self.assertEqual(
             update_query.recipient_ids.impact_id, self.impacts, "the whole audience, once"

@@ -8,7 +8,7 @@ console) would call them.
 from datetime import date, datetime
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.models import MAGIC_COLUMNS
 from odoo.tests import new_test_user, tagged
 
@@ -82,7 +82,10 @@ class TestWorkflowGuard(CrisisCase):
         # a crisis the crisis user may not edit
         cls.other_crisis = cls._create_crisis(user=cls.user_manager, name="Not theirs")
         cls.other_impact = cls.env["crisis.impact"].create(
-            {"crisis_id": cls.other_crisis.id, "partner_id": cls.customers[0].id}
+            {
+                "crisis_id": cls.other_crisis.id,
+                "partner_id": cls.env["res.partner"].create({"name": "Their customer"}).id,
+            }
         )
         cls.other_plan = cls.env["crisis.action.plan"].create(
             {"name": "Their plan", "crisis_id": cls.other_crisis.id}
@@ -538,6 +541,12 @@ class TestWorkflowGuard(CrisisCase):
         own = self._create_crisis(user=self.user_crisis, name="Second one")
         line.write({"crisis_id": own.id})
         self.assertEqual(line.crisis_id, own)
+        # but not onto a crisis that has the customer already: a clear message
+        self.env["crisis.impact"].create(
+            {"crisis_id": own.id, "partner_id": self.impacts[3].partner_id.id}
+        )
+        with self.assertRaisesRegex(ValidationError, "already an affected customer"):
+            self.impacts[3].with_user(self.user_crisis).write({"crisis_id": own.id})
 
     def test_related_fields_cannot_be_written_around_their_source(self):
         compensation = self._compensation()

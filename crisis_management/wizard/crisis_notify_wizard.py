@@ -146,7 +146,15 @@ class CrisisNotifyWizard(models.TransientModel):
         for wizard in self:
             if wizard.preview_impact_id.crisis_id == wizard.crisis_id and wizard.crisis_id:
                 continue
-            targets = wizard._target_impacts() if wizard.crisis_id else wizard.impact_ids
+            if wizard.crisis_id and wizard.audience != "selection":
+                # the first one only: the audience may hold 100,000 customers
+                targets = self.env["crisis.impact"].search(
+                    wizard._target_domain(), order="id", limit=1
+                )
+            elif wizard.crisis_id:
+                targets = wizard._target_impacts()
+            else:
+                targets = wizard.impact_ids
             wizard.preview_impact_id = targets[:1]
 
     @api.depends("template_id", "body", "preview_impact_id")
@@ -192,10 +200,9 @@ class CrisisNotifyWizard(models.TransientModel):
             audience = self._target_impacts()
             found = bool(audience)
         else:
-            # the audience as a query: nothing read per customer at the click
-            domain = self._target_domain()
-            audience = self.env["crisis.impact"]._search(domain)
-            found = bool(self.env["crisis.impact"].search_count(domain, limit=1))
+            # the audience as a domain: nothing read per customer at the click
+            audience = self._target_domain()
+            found = bool(self.env["crisis.impact"].search_count(audience, limit=1))
         if not found:
             raise UserError(self.env._("No affected customer matches this audience."))
         update = self.crisis_id._crisis_notify(
