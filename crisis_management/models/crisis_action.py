@@ -144,13 +144,9 @@ class CrisisAction(models.Model):
 
     def write(self, vals):
         self._crisis_check_values([vals])
-        moved = self.browse()
-        if vals.get("plan_id") and not self._crisis_is_workflow():
-            target = self.env["crisis.action.plan"].browse(vals["plan_id"])
-            target.check_access("write")
-            moved = self._crisis_check_same_company("plan_id", target)
-            # a step leaving a plan is removed from its crisis
-            moved.check_access("unlink")
+        moved = self._crisis_moving("plan_id", vals)
+        # a step leaving a plan is removed from its crisis
+        moved.check_access("unlink")
         if "state" in vals:
             vals["date_done"] = fields.Datetime.now() if vals["state"] == "done" else False
         deadlines = {}

@@ -39,11 +39,7 @@ class CrisisActionPlan(models.Model):
             plan.action_open_count, plan.progress = progress.get(plan.id, (0, 0.0))
 
     def write(self, vals):
-        moved = self.browse()
-        if vals.get("crisis_id") and not self._crisis_is_workflow():
-            target = self.env["crisis.crisis"].browse(vals["crisis_id"])
-            target.check_access("write")
-            moved = self._crisis_check_same_company("crisis_id", target)
+        moved = self._crisis_moving("crisis_id", vals)
         result = super().write(vals)
         if moved:
             # the record rules must still let the user change the plan where it went

@@ -194,12 +194,8 @@ class CrisisCompensation(models.Model):
                         ],
                     )
                 )
-            if "impact_id" in vals:
-                target = self.env["crisis.impact"].browse(vals["impact_id"])
-                if target:
-                    # the user must be allowed to work on the target line
-                    target.check_access("write")
-                    moved = self._crisis_check_same_company("impact_id", target)
+            # the user must be allowed to work on the target line
+            moved = self._crisis_moving("impact_id", vals)
         result = super().write(vals)
         if moved:
             # and the record rules must still let them change it where it went

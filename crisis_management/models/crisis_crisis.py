@@ -103,6 +103,19 @@ class CrisisCrisis(models.Model):
         "crisis.team", string="Response Team", tracking=True, check_company=True
     )
     team_member_ids = fields.One2many(related="team_id.member_ids", string="Team Members")
+    member_user_ids = fields.Many2many(
+        "res.users",
+        "crisis_crisis_member_user_rel",
+        "crisis_id",
+        "user_id",
+        string="Crisis Members",
+        compute="_compute_member_user_ids",
+        store=True,
+        readonly=True,
+        copy=False,
+        help="The crisis lead, the team leader and the team members: the people who may "
+        "change the crisis, its affected customers, action plans and compensations.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -352,6 +365,13 @@ class CrisisCrisis(models.Model):
                 crisis.date_closed = False
             elif not crisis.date_closed:
                 crisis.date_closed = now
+
+    @api.depends("user_id", "team_id.leader_id", "team_id.member_ids.user_id")
+    def _compute_member_user_ids(self):
+        for crisis in self:
+            crisis.member_user_ids = (
+                crisis.user_id | crisis.team_id.leader_id | crisis.team_id.member_ids.user_id
+            )
 
     @api.depends("update_ids")
     def _compute_update_count(self):
@@ -908,26 +928,35 @@ class CrisisCrisis(models.Model):
         action["context"] = {"default_crisis_id": self.id}
         return action
 
+    def _crisis_action(self, xmlid, domain, context=None, name=None):
+        """The window action ``xmlid`` on ``domain``, with ``context`` (empty
+        when not given) and, if given, ``name`` as its title."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = domain
+        action["context"] = context or {}
+        if name:
+            action["display_name"] = name
+        return action
+
     def action_view_updates(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crisis_management.crisis_update_action"
+        return self._crisis_action(
+            "crisis_management.crisis_update_action",
+            [("crisis_id", "=", self.id)],
+            context={"default_crisis_id": self.id},
+            name=self.env._("Customer Updates of %s", self.reference),
         )
-        action["domain"] = [("crisis_id", "=", self.id)]
-        action["context"] = {"default_crisis_id": self.id}
-        action["display_name"] = self.env._("Customer Updates of %s", self.reference)
-        return action
 
     def action_view_ratings(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("rating.rating_rating_action")
-        action["domain"] = [
-            ("parent_res_model", "=", self._name),
-            ("parent_res_id", "=", self.id),
-            ("consumed", "=", True),
-        ]
-        action["context"] = {}
-        return action
+        return self._crisis_action(
+            "rating.rating_rating_action",
+            [
+                ("parent_res_model", "=", self._name),
+                ("parent_res_id", "=", self.id),
+                ("consumed", "=", True),
+            ],
+        )
 
     @api.model
     def _cron_remind_updates(self):
@@ -1083,32 +1112,27 @@ class CrisisCrisis(models.Model):
 
     def action_view_actions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crisis_management.crisis_action_action"
+        return self._crisis_action(
+            "crisis_management.crisis_action_action",
+            [("crisis_id", "=", self.id)],
+            context={"search_default_group_by_plan": 1},
+            name=self.env._("Action Steps of %s", self.reference),
         )
-        action["domain"] = [("crisis_id", "=", self.id)]
-        action["context"] = {"search_default_group_by_plan": 1}
-        action["display_name"] = self.env._("Action Steps of %s", self.reference)
-        return action
 
     def action_view_compensations(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crisis_management.crisis_compensation_action"
+        return self._crisis_action(
+            "crisis_management.crisis_compensation_action", [("crisis_id", "=", self.id)]
         )
-        action["domain"] = [("crisis_id", "=", self.id)]
-        action["context"] = {}
-        return action
 
     def action_view_impacts(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crisis_management.crisis_impact_action"
+        return self._crisis_action(
+            "crisis_management.crisis_impact_action",
+            [("crisis_id", "=", self.id)],
+            context={"default_crisis_id": self.id},
+            name=self.env._("Affected Customers of %s", self.reference),
         )
-        action["domain"] = [("crisis_id", "=", self.id)]
-        action["context"] = {"default_crisis_id": self.id}
-        action["display_name"] = self.env._("Affected Customers of %s", self.reference)
-        return action
 
     def action_add_customers(self):
         self.ensure_one()

@@ -167,13 +167,9 @@ class CrisisImpact(models.Model):
                     != (impact.crisis_id.id, impact.partner_id.id)
                 ]
             )
-        moved = self.browse()
-        if vals.get("crisis_id") and not self._crisis_is_workflow():
-            target = self.env["crisis.crisis"].browse(vals["crisis_id"])
-            target.check_access("write")
-            moved = self._crisis_check_same_company("crisis_id", target)
-            # and to remove the customer from the crisis they leave
-            moved.check_access("unlink")
+        moved = self._crisis_moving("crisis_id", vals)
+        # and to remove the customer from the crisis they leave
+        moved.check_access("unlink")
         followups = {}
         if "date_next_followup" in vals:
             followups = {impact.id: impact.date_next_followup for impact in self}

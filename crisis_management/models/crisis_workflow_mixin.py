@@ -122,8 +122,17 @@ class CrisisWorkflowMixin(models.AbstractModel):
             return self.with_env(self.env(context=context))
         return self
 
-    def _crisis_check_same_company(self, field_name, target):
-        """Moving records to ``target`` (a parent record) keeps them in their company."""
+    def _crisis_moving(self, field_name, vals):
+        """The records that ``vals`` moves to another parent (``field_name``), checked.
+
+        The user must be allowed to change the target, and records never move
+        to another company. The caller checks the record rules on the moved
+        records after the write (they must still allow the user there).
+        """
+        if not vals.get(field_name) or self._crisis_is_workflow():
+            return self.browse()
+        target = self.env[self._fields[field_name].comodel_name].browse(vals[field_name])
+        target.check_access("write")
         moved = self.filtered(lambda record: record[field_name] != target)
         other = moved.filtered(lambda record: record.company_id != target.company_id)
         if other:

@@ -20,3 +20,4 @@ from . import test_external_api
 from . import test_background_send
 from . import test_activities_subtypes
 from . import test_orm_paths
+from . import test_member_users

@@ -59,6 +59,9 @@ def sample_value(env, field, current):
         return not current
     if field.type in ("char", "text", "html"):
         return "forged"
+    if field.type == "many2many":
+        records = env[field.comodel_name].search([], limit=3, order="id desc")
+        return [Command.set((records - current)[:1].ids)]
     raise AssertionError(f"no sample value for {field}")
 
 
