@@ -110,3 +110,73 @@ class TestExternalApi(HttpCase, CrisisCase):
         self.assertEqual(compensation.approved_by_id, manager)
         self.assertEqual(self.crisis.statement_state, "approved")
         self.assertIn("Assess", self.crisis.action_ids.mapped("name"))
+
+    def test_main_flow_over_xmlrpc(self):
+        """Declare, add customers, approve the statement, notify, compensate, resolve."""
+        user, manager = self.user_crisis, self.user_manager
+        crisis_id = self._call(
+            user,
+            "crisis.crisis",
+            "create",
+            [
+                {
+                    "name": "Recall of batch 42",
+                    "type_id": self.type_outage.id,
+                    "team_id": self.team.id,
+                    "public_statement": "<p>Batch 42 is recalled; you will be refunded.</p>",
+                }
+            ],
+        )[0]
+        self.assertIs(self._call(user, "crisis.crisis", "action_acknowledge", [crisis_id]), True)
+        # add customers with the wizard
+        wizard_id = self._call(
+            user,
+            "crisis.impact.wizard",
+            "create",
+            [
+                {
+                    "crisis_id": crisis_id,
+                    "selection_mode": "partners",
+                    "partner_ids": [(6, 0, self.customers[:3].ids)],
+                    "is_priority": True,
+                }
+            ],
+        )[0]
+        self.assertIsInstance(
+            self._call(user, "crisis.impact.wizard", "action_add", [wizard_id]), dict
+        )
+        crisis = self.env["crisis.crisis"].browse(crisis_id)
+        self.assertEqual(crisis.affected_count, 3)
+        # one voice: a manager approves the statement, then the team notifies
+        self.assertIs(
+            self._call(manager, "crisis.crisis", "action_approve_statement", [crisis_id]), True
+        )
+        notify_id = self._call(
+            user,
+            "crisis.notify.wizard",
+            "create",
+            [{"crisis_id": crisis_id, "kind": "initial", "audience": "all"}],
+        )[0]
+        self._call(user, "crisis.notify.wizard", "action_send", [notify_id])
+        self.assertEqual(crisis.update_ids.state, "sent")
+        self.assertEqual(crisis.update_ids.sent_count, 3)
+        self.assertEqual(crisis.contacted_count, 3)
+        # compensate one customer: proposed, submitted, approved by someone else, delivered
+        line_id = crisis.impact_ids[:1].id
+        compensation_id = self._call(
+            user,
+            "crisis.compensation",
+            "create",
+            [{"impact_id": line_id, "type": "refund", "amount": 80}],
+        )[0]
+        self._call(user, "crisis.compensation", "action_submit", [compensation_id])
+        self._call(manager, "crisis.compensation", "action_approve", [compensation_id])
+        self._call(user, "crisis.compensation", "action_deliver", [compensation_id])
+        self.assertEqual(crisis.compensation_ids.state, "delivered")
+        self.assertEqual(crisis.compensation_total, 80)
+        # resolve: the stage says so, and the date is set
+        self._call(
+            user, "crisis.crisis", "write", [crisis_id], {"stage_id": self.stage_resolved.id}
+        )
+        self.assertTrue(crisis.is_resolved)
+        self.assertTrue(crisis.date_resolved)
