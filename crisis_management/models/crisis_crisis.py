@@ -722,23 +722,27 @@ class CrisisCrisis(models.Model):
 
     def _check_company_change(self, company_id):
         """A crisis keeps its company once it has customers, plans or compensations."""
-        # sudo: whether children exist, even those the user may not read
-        moving = self.sudo().filtered(
-            lambda c: (
-                c.company_id.id != company_id
-                and (c.impact_ids or c.action_plan_ids or c.compensation_ids or c.update_ids)
-            )
-        )
-        if moving:
-            raise UserError(
-                self.env._(
-                    "Crisis %(reference)s already has affected customers, action plans, "
-                    "compensations or customer updates in %(company)s: it cannot move to "
-                    "another company.",
-                    reference=moving[0].reference,
-                    company=moving[0].company_id.name,
+        moving = self.filtered(lambda c: c.company_id.id != company_id)
+        if not moving:
+            return
+        for model in (
+            "crisis.impact",
+            "crisis.action.plan",
+            "crisis.compensation",
+            "crisis.update",
+        ):
+            # sudo: whether children exist, even those the user may not read
+            child = self.env[model].sudo().search([("crisis_id", "in", moving.ids)], limit=1)
+            if child:
+                raise UserError(
+                    self.env._(
+                        "Crisis %(reference)s already has affected customers, action plans, "
+                        "compensations or customer updates in %(company)s: it cannot move to "
+                        "another company.",
+                        reference=child.crisis_id.reference,
+                        company=child.crisis_id.company_id.name,
+                    )
                 )
-            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_customers(self):

@@ -510,11 +510,6 @@ class CrisisImpact(models.Model):
         :return: the crisis.update records created
         """
         updates = self.env["crisis.update"]
-        if self and template.model != self._name:
-            raise UserError(
-                self.env._("Template %s is not an email to affected customers.", template.name)
-            )
-        self.crisis_id._check_can_speak_to_customers()
         for crisis, lines in self.grouped("crisis_id").items():
             updates |= crisis._crisis_notify(
                 lines, template, kind, body=body, audience_kind=audience, detail=detail

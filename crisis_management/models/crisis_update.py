@@ -163,7 +163,7 @@ class CrisisUpdate(models.Model):
 
     @api.model
     def _crisis_queue(self, crisis, audience_impacts, template, kind, body=False, **values):
-        """Record a send to ``audience_impacts`` (recordset or ``Query``) of ``crisis``.
+        """Record a send to ``audience_impacts`` (recordset or domain) of ``crisis``.
 
         The audience is frozen now, in one query. Up to the company's
         threshold, the customers are emailed at once; above it, the sending
@@ -249,12 +249,18 @@ class CrisisUpdate(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _crisis_send_pending(self, batch_size=None):
-        """Email the pending recipients of these updates now, in this transaction."""
+        """Email the pending recipients of these updates now, in this transaction.
+
+        A batch that stays pending (it met a concurrent change) is left to the
+        sending jobs, which ``_crisis_send_batch`` triggered.
+        """
         while True:
             recipients = self._crisis_lock_pending(batch_size or SEND_BATCH_SIZE, self.ids)
             if not recipients:
                 break
             recipients.update_id._crisis_send_batch(recipients)
+            if "pending" in recipients.mapped("state"):
+                break
         self._crisis_close_done()
 
     def _crisis_send_batch(self, recipients):
@@ -429,17 +435,12 @@ class CrisisUpdate(models.Model):
         running = self.filtered(lambda u: u.state in ("queued", "sending"))
         if not running:
             raise UserError(self.env._("Only a queued or sending update can be cancelled."))
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE crisis_update_recipient SET state = 'cancelled', write_date = %s,"
-                " write_uid = %s WHERE update_id IN %s AND state = 'pending'",
-                self.env.cr.now(),
-                self.env.uid,
-                tuple(running.ids),
-            )
+        pending = (
+            self.env["crisis.update.recipient"]
+            .sudo()
+            .search([("update_id", "in", running.ids), ("state", "=", "pending")])
         )
-        self.env["crisis.update.recipient"].invalidate_model(["state"])
+        as_workflow(pending).write({"state": "cancelled"})
         # sudo: updates are written only by the sends, and by this button
         as_workflow(running.sudo()).write(
             {"state": "cancelled", "date_done": fields.Datetime.now()}

@@ -29,31 +29,27 @@ HEADER_FIELDS = ("subject", "email_from", "reply_to")
 # email header is one line
 LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
 
-Recipients = namedtuple(
-    "Recipients",
-    [
-        "impact_ids",
-        "sent_by_crisis",
-        "no_email_by_crisis",
-        "blacklisted_by_crisis",
-        "state_by_impact",
-    ],
-)
+Recipients = namedtuple("Recipients", ["impact_ids", "state_by_impact"])
 
 
 def classify_recipients(impacts):
     """Split ``impacts`` into those to email and those to skip, in one query.
 
-    Skipped: customers without a valid email address, and those whose address
-    is on the email blacklist (``mail.blacklist``).
+    Skipped: customers without a valid email address (``no_email``), and
+    those whose address is on the email blacklist (``blacklisted``); the
+    others are to email (``sent``).
+
+    :return: ``Recipients``: the ids of the lines to email, in id order, and
+        {line id: ``sent`` | ``no_email`` | ``blacklisted``}
     """
     impacts.env.flush_all()
     impacts.env.cr.execute(
         SQL(
             """
-            SELECT impact.id, impact.crisis_id,
-                   COALESCE(partner.email_normalized, '') = '' AS no_email,
-                   blacklist.id IS NOT NULL AS blacklisted
+            SELECT impact.id,
+                   CASE WHEN COALESCE(partner.email_normalized, '') = '' THEN 'no_email'
+                        WHEN blacklist.id IS NOT NULL THEN 'blacklisted'
+                        ELSE 'sent' END
               FROM crisis_impact impact
               JOIN res_partner partner ON partner.id = impact.partner_id
          LEFT JOIN mail_blacklist blacklist
@@ -64,23 +60,8 @@ def classify_recipients(impacts):
             impacts.ids,
         )
     )
-    impact_ids = []
-    sent = defaultdict(list)
-    no_email = defaultdict(int)
-    blacklisted = defaultdict(int)
-    states = {}
-    for impact_id, crisis_id, has_no_email, is_blacklisted in impacts.env.cr.fetchall():
-        if has_no_email:
-            no_email[crisis_id] += 1
-            states[impact_id] = "no_email"
-        elif is_blacklisted:
-            blacklisted[crisis_id] += 1
-            states[impact_id] = "blacklisted"
-        else:
-            impact_ids.append(impact_id)
-            sent[crisis_id].append(impact_id)
-            states[impact_id] = "sent"
-    return Recipients(impact_ids, dict(sent), dict(no_email), dict(blacklisted), states)
+    states = dict(impacts.env.cr.fetchall())
+    return Recipients([id_ for id_, state in states.items() if state == "sent"], states)
 
 
 def _insert(cr, table, columns, rows, returning=True):

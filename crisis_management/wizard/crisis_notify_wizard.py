@@ -1,3 +1,5 @@
+from collections import Counter
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -136,10 +138,11 @@ class CrisisNotifyWizard(models.TransientModel):
             if not wizard.crisis_id:
                 wizard.recipient_count = wizard.no_email_count = wizard.blacklisted_count = 0
                 continue
-            recipients = customer_mail.classify_recipients(wizard._target_impacts())
-            wizard.recipient_count = len(recipients.impact_ids)
-            wizard.no_email_count = sum(recipients.no_email_by_crisis.values())
-            wizard.blacklisted_count = sum(recipients.blacklisted_by_crisis.values())
+            states = customer_mail.classify_recipients(wizard._target_impacts()).state_by_impact
+            counts = Counter(states.values())
+            wizard.recipient_count = counts["sent"]
+            wizard.no_email_count = counts["no_email"]
+            wizard.blacklisted_count = counts["blacklisted"]
 
     @api.depends("crisis_id", "audience", "impact_level", "contact_status", "impact_ids")
     def _compute_preview_impact_id(self):
