@@ -1,4 +1,7 @@
 from . import crisis_workflow_mixin
+from . import crisis_reminder_mixin
+from . import crisis_mail_batch
+from . import mail_render_mixin
 from . import crisis_stage
 from . import crisis_type
 from . import crisis_tag
@@ -12,6 +15,7 @@ from . import crisis_update
 from . import crisis_update_recipient
 from . import crisis_crisis
 from . import crisis_impact
+from . import crisis_impact_job
 from . import crisis_compensation
 from . import mail_mail
 from . import rating_rating

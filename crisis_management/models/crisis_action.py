@@ -2,7 +2,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from . import reminders
 from .crisis_team_member import TEAM_ROLES
 
 ACTION_STATES = [
@@ -19,7 +18,12 @@ STEP_DUE = "crisis_management.mail_act_crisis_step_due"
 class CrisisAction(models.Model):
     _name = "crisis.action"
     _description = "Crisis Action Step"
-    _inherit = ["mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "crisis.workflow.mixin",
+        "crisis.reminder.mixin",
+    ]
     _order = "date_deadline, sequence, id"
     _check_company_auto = True
     _crisis_checks_itself = True
@@ -123,12 +127,11 @@ class CrisisAction(models.Model):
             OPEN_STATES,
             fields.Datetime.now(),
         )
-        reminders.remind_once(
-            self,
+        self._crisis_remind_once(
             due,
             "date_deadline",
             "reminded_deadline",
-            summary_of=lambda step: self.env._("Crisis step due: %s", step.name),
+            summary_of=lambda step: step.env._("Crisis step due: %s", step.name),
             date_of=lambda step: fields.Date.context_today(step, step.date_deadline),
             note_of=lambda step: step.crisis_id.display_name,
             activity_type_xmlid=STEP_DUE,

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -7,11 +8,19 @@ from odoo.tools import SQL, is_html_empty
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
-from . import customer_mail, reminders
 from .crisis_action import OPEN_STATES
 from .crisis_type import SEVERITIES
 from .crisis_workflow_mixin import as_workflow
 from .res_company import MAX_HOURS
+
+# line breaks (what str.splitlines splits on) and the blanks around them
+LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+
+
+def single_line(text):
+    """``text`` on one line: each line break, with the blanks around it, becomes a space."""
+    return LINE_BREAKS.sub(" ", text) if text else text
+
 
 SLA_STATUSES = [
     ("on_track", "On Track"),
@@ -34,6 +43,7 @@ class CrisisCrisis(models.Model):
         "mail.activity.mixin",
         "rating.parent.mixin",
         "crisis.workflow.mixin",
+        "crisis.reminder.mixin",
     ]
     _order = "date_declared desc, id desc"
     _rec_names_search = ["name", "reference"]
@@ -181,6 +191,14 @@ class CrisisCrisis(models.Model):
     # customer updates: a cadence until resolution
     update_ids = fields.One2many("crisis.update", "crisis_id", string="Customer Updates")
     update_count = fields.Integer(compute="_compute_update_count", string="Updates Sent")
+    # customers being added in the background (see crisis.impact.job)
+    impact_job_ids = fields.One2many(
+        "crisis.impact.job", "crisis_id", string="Customers Being Added"
+    )
+    adding_count = fields.Integer(
+        compute="_compute_adding", string="Contacts Being Added", compute_sudo=True
+    )
+    adding_progress = fields.Float(compute="_compute_adding", compute_sudo=True)
     update_interval_hours = fields.Float(
         string="Update Every",
         compute="_compute_update_interval_hours",
@@ -371,6 +389,16 @@ class CrisisCrisis(models.Model):
         for crisis in self:
             crisis.member_user_ids = (
                 crisis.user_id | crisis.team_id.leader_id | crisis.team_id.member_ids.user_id
+            )
+
+    @api.depends("impact_job_ids.state", "impact_job_ids.processed_count")
+    def _compute_adding(self):
+        for crisis in self:
+            jobs = crisis.impact_job_ids.filtered(lambda job: job.state in ("queued", "running"))
+            total = sum(jobs.mapped("total_count"))
+            crisis.adding_count = total
+            crisis.adding_progress = (
+                100.0 * sum(jobs.mapped("processed_count")) / total if total else 0.0
             )
 
     @api.depends("update_ids")
@@ -805,18 +833,18 @@ class CrisisCrisis(models.Model):
             " AND stage_id IN (SELECT id FROM crisis_stage WHERE is_resolved IS NOT TRUE)",
             fields.Datetime.now(),
         )
-        crises = reminders.lock_due(self, due)
+        crises = self._crisis_lock_due(due)
         managers = self.env.ref("crisis_management.group_crisis_manager").users.filtered(
             lambda user: not user.share and user.active
         )
-        reminders.schedule_activities(
+        self._crisis_schedule_activities(
             [
                 (crisis, manager)
                 for crisis in crises
                 for manager in managers
                 if crisis.company_id in manager.company_ids
             ],
-            summary_of=lambda crisis: self.env._(
+            summary_of=lambda crisis: crisis.env._(
                 "SLA breached: %s is not acknowledged", crisis.reference
             ),
             date_of=lambda crisis: fields.Date.context_today(crisis),
@@ -833,7 +861,7 @@ class CrisisCrisis(models.Model):
         )
         as_workflow(crises).date_escalated = fields.Datetime.now()
         self.env["ir.cron"]._notify_progress(
-            done=len(crises), remaining=reminders.count_due(self, due)
+            done=len(crises), remaining=self._crisis_count_due(due)
         )
 
     def action_approve_statement(self):
@@ -906,7 +934,7 @@ class CrisisCrisis(models.Model):
             template,
             kind,
             body=body,
-            name=customer_mail.single_line(subject) or template.name,
+            name=single_line(subject) or template.name,
             audience=audience_kind,
             audience_detail=detail,
         )
@@ -972,14 +1000,13 @@ class CrisisCrisis(models.Model):
             " AND stage_id IN (SELECT id FROM crisis_stage WHERE is_resolved IS NOT TRUE)",
             fields.Datetime.now(),
         )
-        reminders.remind_once(
-            self,
+        self._crisis_remind_once(
             due,
             "date_next_update",
             "reminded_update",
-            summary_of=lambda crisis: self.env._("Customer update due for %s", crisis.reference),
+            summary_of=lambda crisis: crisis.env._("Customer update due for %s", crisis.reference),
             date_of=lambda crisis: fields.Date.context_today(crisis, crisis.date_next_update),
-            note_of=lambda crisis: self.env._(
+            note_of=lambda crisis: crisis.env._(
                 "The affected customers of %(crisis)s expect an update: use Notify Customers.",
                 crisis=crisis.display_name,
             ),
@@ -1002,7 +1029,7 @@ class CrisisCrisis(models.Model):
             "SELECT crisis_satisfaction_days FROM res_company WHERE id = company_id))",
             fields.Datetime.now(),
         )
-        crises = reminders.lock_due(self, due, limit=batch_size)
+        crises = self._crisis_lock_due(due, limit=batch_size)
         Impact = self.env["crisis.impact"]
         impacts = Impact.search(
             [
@@ -1017,7 +1044,7 @@ class CrisisCrisis(models.Model):
                 company_impacts._crisis_request_rating(template)
         as_workflow(crises).date_satisfaction_requested = fields.Datetime.now()
         self.env["ir.cron"]._notify_progress(
-            done=len(crises), remaining=reminders.count_due(self, due)
+            done=len(crises), remaining=self._crisis_count_due(due)
         )
 
     def _check_can_speak_to_customers(self):

@@ -1,4 +1,4 @@
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -6,8 +6,15 @@ from odoo.tools import SQL, clean_context, split_every
 
 from odoo.addons.rating.models import rating_data
 
-from . import customer_mail, reminders
 from .crisis_type import SEVERITIES
+
+# the notification layout of emails to customers (as Odoo's sales documents)
+CUSTOMER_EMAIL_LAYOUT = "mail.mail_notification_light"
+# the subtype of emails to customers: followers of a line are not notified of
+# them (they are of the customer's replies, which are comments)
+CUSTOMER_EMAIL_SUBTYPE = "crisis_management.mt_impact_customer_email"
+
+Recipients = namedtuple("Recipients", ["impact_ids", "state_by_impact"])
 
 # lines made per create() call when many customers are added at once
 LINK_BATCH_SIZE = 1000
@@ -28,7 +35,14 @@ UNHAPPY_CUSTOMER = "crisis_management.mail_act_crisis_unhappy_customer"
 class CrisisImpact(models.Model):
     _name = "crisis.impact"
     _description = "Affected Customer"
-    _inherit = ["rating.mixin", "mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
+    _inherit = [
+        "rating.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "crisis.workflow.mixin",
+        "crisis.mail.batch",
+        "crisis.reminder.mixin",
+    ]
     _order = "is_priority desc, impact_level_rank desc, id"
     _rec_name = "partner_id"
     _check_company_auto = True
@@ -192,12 +206,11 @@ class CrisisImpact(models.Model):
             " AND reminded_followup IS DISTINCT FROM date_next_followup",
             fields.Date.context_today(self),
         )
-        reminders.remind_once(
-            self,
+        self._crisis_remind_once(
             due,
             "date_next_followup",
             "reminded_followup",
-            summary_of=lambda impact: self.env._("Call back %s", impact.partner_id.display_name),
+            summary_of=lambda impact: impact.env._("Call back %s", impact.partner_id.display_name),
             date_of=lambda impact: impact.date_next_followup,
             note_of=lambda impact: impact.crisis_id.display_name,
             activity_type_xmlid=FOLLOWUP,
@@ -350,10 +363,11 @@ class CrisisImpact(models.Model):
         return self.browse(impact_ids)
 
     @api.model
-    def _crisis_check_link_companies(self, crisis, partner_ids, user):
+    def _crisis_check_link_companies(self, crisis, partner_ids, user, domain=None):
         """The agent and the customers of new lines of ``crisis`` belong to its company.
 
-        What ``create`` checks too, with a message that names them.
+        What ``create`` checks too, with a message that names them. The
+        customers are ``partner_ids``, or the contacts matching ``domain``.
         """
         company = crisis.company_id
         if user and company not in user.sudo().company_ids:
@@ -371,7 +385,10 @@ class CrisisImpact(models.Model):
             self.env["res.partner"]
             .sudo()
             .search_fetch(
-                [("id", "in", partner_ids), ("company_id", "not in", [company.id, False])],
+                [
+                    *(domain if domain is not None else [("id", "in", partner_ids)]),
+                    ("company_id", "not in", [company.id, False]),
+                ],
                 ["display_name"],
                 limit=5,
             )
@@ -453,6 +470,77 @@ class CrisisImpact(models.Model):
         for partner_ids, impact_ids in lines_by_owners.items():
             Followers._insert_followers(self._name, impact_ids, list(partner_ids))
 
+    def _crisis_classify_recipients(self):
+        """Split these lines into those to email and those to skip, in one query.
+
+        Skipped: customers without a valid email address (``no_email``), and
+        those whose address is on the email blacklist (``blacklisted``); the
+        others are to email (``sent``).
+
+        :return: ``Recipients``: the ids of the lines to email, in id order, and
+            {line id: ``sent`` | ``no_email`` | ``blacklisted``}
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT impact.id, %s FROM %s WHERE impact.id = ANY(%s) ORDER BY impact.id",
+                self._crisis_recipient_state(),
+                self._crisis_recipient_tables(),
+                self.ids,
+            )
+        )
+        states = dict(self.env.cr.fetchall())
+        return Recipients([id_ for id_, state in states.items() if state == "sent"], states)
+
+    @api.model
+    def _crisis_count_recipients(self, domain):
+        """{``sent`` | ``no_email`` | ``blacklisted``: number of lines} of ``domain``.
+
+        As ``_crisis_classify_recipients``, counted by the database: nothing
+        is read per line, whatever their number.
+        """
+        query = self._search(domain)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s, COUNT(*) FROM %s WHERE impact.id IN %s GROUP BY 1",
+                self._crisis_recipient_state(),
+                self._crisis_recipient_tables(),
+                query.subselect(),
+            )
+        )
+        return Counter(dict(self.env.cr.fetchall()))
+
+    @api.model
+    def _crisis_recipient_tables(self):
+        return SQL(
+            """crisis_impact impact
+              JOIN res_partner partner ON partner.id = impact.partner_id
+         LEFT JOIN mail_blacklist blacklist
+                ON blacklist.email = partner.email_normalized AND blacklist.active"""
+        )
+
+    @api.model
+    def _crisis_recipient_state(self):
+        return SQL(
+            """CASE WHEN COALESCE(partner.email_normalized, '') = '' THEN 'no_email'
+                    WHEN blacklist.id IS NOT NULL THEN 'blacklisted'
+                    ELSE 'sent' END"""
+        )
+
+    def _crisis_email_template(self, template):
+        """Email ``template`` to the customer of each line: a message on the line.
+
+        What Odoo's composer in comment mode posts (see ``crisis.mail.batch``),
+        in Odoo's light notification layout, with the customer-email subtype:
+        the customer is emailed, the line's followers are not (they follow
+        the customers' replies). The caller has checked that the customers
+        may be emailed; the emails wait in Odoo's mail queue.
+
+        :return: the posted ``mail.message`` records
+        """
+        return self._crisis_post_template(template, CUSTOMER_EMAIL_LAYOUT, CUSTOMER_EMAIL_SUBTYPE)
+
     def _crisis_request_rating(self, template):
         """Email the satisfaction request: one rating token per customer, made in batch."""
         # read in batch what creating the ratings reads one by one (their parent,
@@ -470,7 +558,7 @@ class CrisisImpact(models.Model):
         has_token = set(open_ratings.mapped("res_id"))
         # tokens only for the customers the email reaches: none for those
         # without email or blacklisted, who are never asked
-        emailed = self.browse(customer_mail.classify_recipients(self).impact_ids)
+        emailed = self.browse(self._crisis_classify_recipients().impact_ids)
         model_id = self.env["ir.model"]._get_id(self._name)
         Rating.create(
             [

@@ -4,7 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from . import reminders
 from .res_company import MAX_MONTHS
 
 # the reminder of a playbook past its next review date (scheduled job)
@@ -14,7 +13,12 @@ REVIEW_DUE = "crisis_management.mail_act_crisis_playbook_review"
 class CrisisPlaybook(models.Model):
     _name = "crisis.playbook"
     _description = "Crisis Playbook"
-    _inherit = ["mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "crisis.workflow.mixin",
+        "crisis.reminder.mixin",
+    ]
     _crisis_workflow_fields = ("reminded_review",)
     _order = "sequence, name, id"
     _check_company_auto = True
@@ -137,12 +141,11 @@ class CrisisPlaybook(models.Model):
             " AND reminded_review IS DISTINCT FROM date_next_review",
             fields.Date.context_today(self),
         )
-        reminders.remind_once(
-            self,
+        self._crisis_remind_once(
             due,
             "date_next_review",
             "reminded_review",
-            summary_of=lambda playbook: self.env._("Review the playbook %s", playbook.name),
+            summary_of=lambda playbook: playbook.env._("Review the playbook %s", playbook.name),
             date_of=lambda playbook: playbook.date_next_review,
             activity_type_xmlid=REVIEW_DUE,
         )

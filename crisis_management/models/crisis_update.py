@@ -7,7 +7,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from . import customer_mail
 from .crisis_workflow_mixin import as_workflow
 
 _logger = logging.getLogger(__name__)
@@ -293,12 +292,12 @@ class CrisisUpdate(models.Model):
         # the sender's name and address, with the rights they had at the click
         sender = self.with_user(self.user_id).sudo() if self.user_id else self.sudo()
         impacts = sender.env["crisis.impact"].browse(recipients.impact_id.ids)
-        classified = customer_mail.classify_recipients(impacts)
+        classified = impacts._crisis_classify_recipients()
         emailed = impacts.browse(classified.impact_ids)
         if emailed:
             template = sender.env["mail.template"].browse(self.template_id.id)
-            customer_mail.queue_template(
-                emailed, template.with_context(crisis_update_body=self.body or False)
+            emailed.with_context(crisis_update_body=self.body or False)._crisis_email_template(
+                template
             )
             emailed._mark_contacted(self, fields.Datetime.now())
             if self.kind == "satisfaction":

@@ -53,6 +53,12 @@ class ResCompany(models.Model):
         help="Customer updates to more customers than this are emailed in the background, "
         "in batches, by the sending jobs; smaller ones at once.",
     )
+    crisis_add_background_threshold = fields.Integer(
+        string="Add Customers in the Background Above",
+        default=2000,
+        help="When more contacts than this match, the Add Affected Customers wizard adds "
+        "them in the background, in batches; fewer at once.",
+    )
     crisis_satisfaction_template_id = fields.Many2one(
         "mail.template",
         string="Satisfaction Request Template",
@@ -139,11 +145,15 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains("crisis_send_background_threshold")
+    @api.constrains("crisis_send_background_threshold", "crisis_add_background_threshold")
     def _check_crisis_send_background_threshold(self):
-        if any(company.crisis_send_background_threshold < 0 for company in self):
+        if any(
+            company.crisis_send_background_threshold < 0
+            or company.crisis_add_background_threshold < 0
+            for company in self
+        ):
             raise ValidationError(
-                self.env._("The number of customers sent to at once cannot be negative.")
+                self.env._("The numbers of customers handled at once cannot be negative.")
             )
 
     @api.constrains("crisis_compensation_user_limit")

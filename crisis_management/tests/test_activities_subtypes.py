@@ -298,3 +298,28 @@ class TestSubtypes(CrisisCase, MockEmail):
         approval = self._messages(before, "crisis_management.mt_compensation_approved")
         self.assertEqual(len(approval), 1)
         self.assertIn(self.user_crisis.partner_id, approval.notified_partner_ids)
+
+    def test_bulk_submitted_compensations_tell_the_crisis_followers_once(self):
+        crisis = self._create_crisis(user=self.user_crisis)
+        self.env["crisis.impact"]._link_partners(crisis, self.customers.ids)
+        crisis.message_subscribe(
+            partner_ids=self.user_manager.partner_id.ids,
+            subtype_ids=self.env.ref("crisis_management.mt_crisis_compensation_to_approve").ids,
+        )
+        crisis.message_subscribe(partner_ids=self.user_crisis_2.partner_id.ids)
+        self._flush_tracking()
+        wizard = (
+            self.env["crisis.compensation.wizard"]
+            .with_user(self.user_crisis)
+            .with_context(default_crisis_id=crisis.id)
+            .create({"type": "voucher", "amount": 10, "submit": True})
+        )
+        with self.mock_mail_gateway():
+            wizard.action_propose()
+            self._flush_tracking()
+        self.assertEqual(len(crisis.compensation_ids), 5)
+        notice = self._messages(crisis, "crisis_management.mt_crisis_compensation_to_approve")
+        self.assertEqual(len(notice), 1)
+        self.assertIn("5 compensations proposed", notice.body)
+        self.assertIn(self.user_manager.partner_id, notice.notified_partner_ids)
+        self.assertNotIn(self.user_crisis_2.partner_id, notice.notified_partner_ids)

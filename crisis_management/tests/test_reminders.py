@@ -63,6 +63,22 @@ class TestReminders(CrisisCase):
             self.assertEqual(self._activities(self.first).date_deadline, date(2026, 4, 3))
             self.assertFalse(self._activities(self.second))
 
+    def test_step_reminders_in_the_assignee_language(self):
+        """Each reminder is written in its assignee's language, not the cron's."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crisis_management"], ["zh_CN"])
+        self.user_crisis.lang = "en_US"
+        self.user_crisis_2.lang = "zh_CN"
+        self.second.user_id = self.user_crisis_2
+        with freeze_time("2026-04-03 09:00:00"):  # both steps due within 24 h
+            self.env["crisis.action"]._cron_remind_steps()
+        english, chinese = self._activities(self.first), self._activities(self.second)
+        self.assertEqual(english.user_id, self.user_crisis)
+        self.assertEqual(english.summary, "Crisis step due: Open the bridge")
+        self.assertEqual(chinese.user_id, self.user_crisis_2)
+        self.assertEqual(chinese.summary, "危机步骤到期：Write the report")
+        self.assertEqual(chinese.note, english.note, "the crisis, named alike")
+
     def test_step_reminder_lead_time_setting(self):
         # the second step is due 72 h after declaration: with a 96 h lead time it is
         # reminded at once; the setting is the company's, from the Crisis Settings

@@ -139,6 +139,9 @@ class TestWorkflowGuard(CrisisCase):
             {"crisis_id": self.crisis.id, "name": "Subject", "kind": "initial"}
         )
         records["crisis.update"] = update
+        records["crisis.impact.job"] = self.env["crisis.impact.job"]._crisis_queue(
+            self.crisis, [("id", "in", self.customers.ids)], 5, "medium", False, self.user_crisis
+        )
         records["crisis.update.recipient"] = self.env["crisis.update.recipient"].create(
             {"update_id": update.id, "impact_id": self.impacts[1].id}
         )

@@ -75,12 +75,23 @@ class CrisisCompensationWizard(models.TransientModel):
             },
             submit=self.submit,
         )
-        message = self.env._(
-            "%(count)s compensations proposed (%(type)s).",
-            count=len(compensations),
-            type=dict(self._fields["type"]._description_selection(self.env))[self.type],
-        )
-        self.crisis_id.message_post(body=message)
+        kind = dict(self._fields["type"]._description_selection(self.env))[self.type]
+        if self.submit:
+            message = self.env._(
+                "%(count)s compensations proposed (%(type)s), waiting for approval.",
+                count=len(compensations),
+                type=kind,
+            )
+            # one notice to the crisis' followers of compensations to approve,
+            # not one per compensation
+            self.crisis_id.message_post(
+                body=message, subtype_xmlid="crisis_management.mt_crisis_compensation_to_approve"
+            )
+        else:
+            message = self.env._(
+                "%(count)s compensations proposed (%(type)s).", count=len(compensations), type=kind
+            )
+            self.crisis_id.message_post(body=message)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

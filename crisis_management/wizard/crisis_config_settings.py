@@ -17,6 +17,7 @@ COMPANY_FIELDS = [
     "crisis_satisfaction_template_id",
     "crisis_step_reminder_hours",
     "crisis_send_background_threshold",
+    "crisis_add_background_threshold",
 ]
 
 
@@ -55,6 +56,11 @@ class CrisisConfigSettings(models.TransientModel):
         string="Send in the background above (customers)",
         help="Customer updates to more customers than this are emailed in the background, "
         "in batches, by the sending jobs; smaller ones at once.",
+    )
+    crisis_add_background_threshold = fields.Integer(
+        string="Add customers in the background above",
+        help="When more contacts than this match, the Add Affected Customers wizard adds "
+        "them in the background, in batches; fewer at once.",
     )
     crisis_satisfaction_template_id = fields.Many2one(
         "mail.template",

@@ -72,10 +72,13 @@ class CrisisImpactWizard(models.TransientModel):
     def action_add(self):
         self.ensure_one()
         crisis = self.crisis_id
-        partner_ids = self.env["res.partner"]._search(self._partner_domain())
-        partner_ids = list(partner_ids)
-        if not partner_ids:
+        domain = self._partner_domain()
+        total = self.env["res.partner"].search_count(domain)
+        if not total:
             raise UserError(self.env._("No contact matches: nobody was added."))
+        if total > crisis.company_id.crisis_add_background_threshold:
+            return self._crisis_add_in_background(domain, total)
+        partner_ids = list(self.env["res.partner"]._search(domain))
         # _link_partners refuses customers and an agent of another company
         added = self.env["crisis.impact"]._link_partners(
             crisis,
@@ -90,13 +93,34 @@ class CrisisImpactWizard(models.TransientModel):
             skipped=len(partner_ids) - len(added),
         )
         crisis.message_post(body=message)
+        return self._crisis_notification(message, "success" if added else "warning")
+
+    def _crisis_add_in_background(self, domain, total):
+        """Queue the adding of ``total`` contacts; the crisis shows its progress."""
+        crisis = self.crisis_id
+        crisis.check_access("write")
+        # what _link_partners refuses, said now rather than by the job
+        self.env["crisis.impact"]._crisis_check_link_companies(
+            crisis, [], self.user_id, domain=domain
+        )
+        self.env["crisis.impact.job"]._crisis_queue(
+            crisis, domain, total, self.impact_level, self.is_priority, self.user_id
+        )
+        message = self.env._(
+            "%(count)s contacts match: they are being added in the background. The crisis "
+            "shows the progress, and its chatter says when they are all added.",
+            count=total,
+        )
+        return self._crisis_notification(message, "info")
+
+    def _crisis_notification(self, message, kind):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Affected customers"),
                 "message": message,
-                "type": "success" if added else "warning",
+                "type": kind,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

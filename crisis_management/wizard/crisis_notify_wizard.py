@@ -1,9 +1,6 @@
-from collections import Counter
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models import customer_mail
 from ..models.crisis_impact import CONTACT_STATUSES
 from ..models.crisis_type import SEVERITIES
 from ..models.crisis_update import AUDIENCES, UPDATE_KINDS
@@ -138,8 +135,11 @@ class CrisisNotifyWizard(models.TransientModel):
             if not wizard.crisis_id:
                 wizard.recipient_count = wizard.no_email_count = wizard.blacklisted_count = 0
                 continue
-            states = customer_mail.classify_recipients(wizard._target_impacts()).state_by_impact
-            counts = Counter(states.values())
+            if wizard.audience == "selection":
+                domain = [("id", "in", wizard._target_impacts().ids)]
+            else:
+                domain = wizard._target_domain()
+            counts = self.env["crisis.impact"]._crisis_count_recipients(domain)
             wizard.recipient_count = counts["sent"]
             wizard.no_email_count = counts["no_email"]
             wizard.blacklisted_count = counts["blacklisted"]
