@@ -820,50 +820,6 @@ class CrisisCrisis(models.Model):
         to_acknowledge.activity_feedback([SLA_BREACH])
         return True
 
-    @api.model
-    def _cron_escalate_sla(self):
-        """Crises not acknowledged by their deadline: escalate once to the managers.
-
-        A message on the crisis and an activity for each Crisis Manager of its
-        company.
-        """
-        due = SQL(
-            "active AND date_acknowledged IS NULL AND date_escalated IS NULL"
-            " AND sla_deadline < %s"
-            " AND stage_id IN (SELECT id FROM crisis_stage WHERE is_resolved IS NOT TRUE)",
-            fields.Datetime.now(),
-        )
-        crises = self._crisis_lock_due(due)
-        managers = self.env.ref("crisis_management.group_crisis_manager").users.filtered(
-            lambda user: not user.share and user.active
-        )
-        self._crisis_schedule_activities(
-            [
-                (crisis, manager)
-                for crisis in crises
-                for manager in managers
-                if crisis.company_id in manager.company_ids
-            ],
-            summary_of=lambda crisis: crisis.env._(
-                "SLA breached: %s is not acknowledged", crisis.reference
-            ),
-            date_of=lambda crisis: fields.Date.context_today(crisis),
-            activity_type_xmlid=SLA_BREACH,
-        )
-        crises._message_log_batch(
-            bodies={
-                crisis.id: self.env._(
-                    "Escalated: the crisis was not acknowledged before its deadline (%s).",
-                    fields.Datetime.to_string(crisis.sla_deadline),
-                )
-                for crisis in crises
-            }
-        )
-        as_workflow(crises).date_escalated = fields.Datetime.now()
-        self.env["ir.cron"]._notify_progress(
-            done=len(crises), remaining=self._crisis_count_due(due)
-        )
-
     def action_approve_statement(self):
         if not self.env.user.has_group("crisis_management.group_crisis_manager"):
             raise AccessError(
@@ -988,63 +944,6 @@ class CrisisCrisis(models.Model):
                 ("parent_res_id", "=", self.id),
                 ("consumed", "=", True),
             ],
-        )
-
-    @api.model
-    def _cron_remind_updates(self):
-        """Open crises whose next customer update is due: one activity, per due time."""
-        due = SQL(
-            "active AND is_drill IS NOT TRUE AND date_next_update <= %s"
-            " AND COALESCE(communication_user_id, user_id) IS NOT NULL"
-            " AND reminded_update IS DISTINCT FROM date_next_update"
-            " AND stage_id IN (SELECT id FROM crisis_stage WHERE is_resolved IS NOT TRUE)",
-            fields.Datetime.now(),
-        )
-        self._crisis_remind_once(
-            due,
-            "date_next_update",
-            "reminded_update",
-            summary_of=lambda crisis: crisis.env._("Customer update due for %s", crisis.reference),
-            date_of=lambda crisis: fields.Date.context_today(crisis, crisis.date_next_update),
-            note_of=lambda crisis: crisis.env._(
-                "The affected customers of %(crisis)s expect an update: use Notify Customers.",
-                crisis=crisis.display_name,
-            ),
-            user_of=lambda crisis: crisis.communication_user_id or crisis.user_id,
-            activity_type_xmlid=UPDATE_DUE,
-        )
-
-    @api.model
-    def _cron_request_satisfaction(self, batch_size=50):
-        """Some days after resolution, ask every notified customer for a rating, once.
-
-        Crises are handled ``batch_size`` at a time, each with all its notified
-        customers; the delay and template are the company's (Crisis Settings).
-        Crises whose statement is no longer approved wait until it is.
-        """
-        due = SQL(
-            "active AND is_drill IS NOT TRUE AND date_satisfaction_requested IS NULL"
-            " AND statement_state = 'approved' AND date_resolved IS NOT NULL"
-            " AND date_resolved <= %s::timestamp - make_interval(days => ("
-            "SELECT crisis_satisfaction_days FROM res_company WHERE id = company_id))",
-            fields.Datetime.now(),
-        )
-        crises = self._crisis_lock_due(due, limit=batch_size)
-        Impact = self.env["crisis.impact"]
-        impacts = Impact.search(
-            [
-                ("crisis_id", "in", crises.ids),
-                ("date_last_contact", "!=", False),
-                ("date_rating_requested", "=", False),
-            ]
-        )
-        for company, company_impacts in impacts.grouped("company_id").items():
-            template = company._crisis_satisfaction_template()
-            if template:
-                company_impacts._crisis_request_rating(template)
-        as_workflow(crises).date_satisfaction_requested = fields.Datetime.now()
-        self.env["ir.cron"]._notify_progress(
-            done=len(crises), remaining=self._crisis_count_due(due)
         )
 
     def _check_can_speak_to_customers(self):
@@ -1172,3 +1071,108 @@ class CrisisCrisis(models.Model):
         )
         action["context"] = {"default_crisis_id": self.id}
         return action
+
+    # ------------------------------------------------------------------
+    # Scheduled jobs
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_escalate_sla(self):
+        """Crises not acknowledged by their deadline: escalate once to the managers.
+
+        A message on the crisis and an activity for each Crisis Manager of its
+        company.
+        """
+        due = SQL(
+            "active AND date_acknowledged IS NULL AND date_escalated IS NULL"
+            " AND sla_deadline < %s"
+            " AND stage_id IN (SELECT id FROM crisis_stage WHERE is_resolved IS NOT TRUE)",
+            fields.Datetime.now(),
+        )
+        crises = self._crisis_lock_due(due)
+        managers = self.env.ref("crisis_management.group_crisis_manager").users.filtered(
+            lambda user: not user.share and user.active
+        )
+        self._crisis_schedule_activities(
+            [
+                (crisis, manager)
+                for crisis in crises
+                for manager in managers
+                if crisis.company_id in manager.company_ids
+            ],
+            summary_of=lambda crisis: crisis.env._(
+                "SLA breached: %s is not acknowledged", crisis.reference
+            ),
+            date_of=lambda crisis: fields.Date.context_today(crisis),
+            activity_type_xmlid=SLA_BREACH,
+        )
+        crises._message_log_batch(
+            bodies={
+                crisis.id: self.env._(
+                    "Escalated: the crisis was not acknowledged before its deadline (%s).",
+                    fields.Datetime.to_string(crisis.sla_deadline),
+                )
+                for crisis in crises
+            }
+        )
+        as_workflow(crises).date_escalated = fields.Datetime.now()
+        self.env["ir.cron"]._notify_progress(
+            done=len(crises), remaining=self._crisis_count_due(due)
+        )
+
+    @api.model
+    def _cron_remind_updates(self):
+        """Open crises whose next customer update is due: one activity, per due time."""
+        due = SQL(
+            "active AND is_drill IS NOT TRUE AND date_next_update <= %s"
+            " AND COALESCE(communication_user_id, user_id) IS NOT NULL"
+            " AND reminded_update IS DISTINCT FROM date_next_update"
+            " AND stage_id IN (SELECT id FROM crisis_stage WHERE is_resolved IS NOT TRUE)",
+            fields.Datetime.now(),
+        )
+        self._crisis_remind_once(
+            due,
+            "date_next_update",
+            "reminded_update",
+            summary_of=lambda crisis: crisis.env._("Customer update due for %s", crisis.reference),
+            date_of=lambda crisis: fields.Date.context_today(crisis, crisis.date_next_update),
+            note_of=lambda crisis: crisis.env._(
+                "The affected customers of %(crisis)s expect an update: use Notify Customers.",
+                crisis=crisis.display_name,
+            ),
+            user_of=lambda crisis: crisis.communication_user_id or crisis.user_id,
+            activity_type_xmlid=UPDATE_DUE,
+        )
+
+    @api.model
+    def _cron_request_satisfaction(self, batch_size=50):
+        """Some days after resolution, ask every notified customer for a rating, once.
+
+        Crises are handled ``batch_size`` at a time, each with all its notified
+        customers; the delay and template are the company's (Crisis Settings).
+        Crises whose statement is no longer approved wait until it is.
+        """
+        due = SQL(
+            "active AND is_drill IS NOT TRUE AND date_satisfaction_requested IS NULL"
+            " AND statement_state = 'approved' AND date_resolved IS NOT NULL"
+            " AND date_resolved <= %s::timestamp - make_interval(days => ("
+            "SELECT crisis_satisfaction_days FROM res_company WHERE id = company_id))",
+            fields.Datetime.now(),
+        )
+        crises = self._crisis_lock_due(due, limit=batch_size)
+        Impact = self.env["crisis.impact"]
+        impacts = Impact.search(
+            [
+                ("crisis_id", "in", crises.ids),
+                ("date_last_contact", "!=", False),
+                ("date_rating_requested", "=", False),
+            ]
+        )
+        for company, company_impacts in impacts.grouped("company_id").items():
+            template = company._crisis_satisfaction_template()
+            if template:
+                company_impacts._crisis_request_rating(template)
+        as_workflow(crises).date_satisfaction_requested = fields.Datetime.now()
+        self.env["ir.cron"]._notify_progress(
+            done=len(crises), remaining=self._crisis_count_due(due)
+        )

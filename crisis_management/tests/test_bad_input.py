@@ -69,18 +69,17 @@ class TestBadInput(CrisisCase):
                 self.assertEqual(self.company[fname], value)
 
     def test_settings_wizard_surfaces_bounds(self):
+        # the dialog's fields are the company's: a bad value is refused as typed
         settings = self.env["crisis.config.settings"].with_user(self.user_manager).create({})
-        settings.crisis_sla_high_hours = 1e12
         with self.assertRaises(ValidationError) as error:
-            settings.action_save()
+            settings.crisis_sla_high_hours = 1e12
         self.assertIn("8760 hours", str(error.exception))
         self.assertEqual(self.company.crisis_sla_high_hours, 4.0, "unchanged")
         settings.crisis_sla_high_hours = 8760
-        settings.crisis_satisfaction_days = 366
         with self.assertRaises(ValidationError):
-            settings.action_save()
+            settings.crisis_satisfaction_days = 366
         settings.crisis_satisfaction_days = 365
-        settings.action_save()
+        self.assertEqual(settings.action_save(), {"type": "ir.actions.act_window_close"})
         self.assertEqual(self.company.crisis_sla_high_hours, 8760)
         self.assertEqual(self.company.crisis_satisfaction_days, 365)
 

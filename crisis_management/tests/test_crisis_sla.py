@@ -111,8 +111,15 @@ class TestCrisisSettings(CrisisCase):
 
     def test_bad_values_and_users_are_refused(self):
         settings = self.env["crisis.config.settings"].with_user(self.user_manager).create({})
-        settings.crisis_sla_low_hours = 0
         with self.assertRaises(ValidationError):
-            settings.action_save()
+            settings.crisis_sla_low_hours = 0
         with self.assertRaises(AccessError):
             self.env["crisis.config.settings"].with_user(self.user_crisis).create({})
+        # nor through a dialog opened by someone else, nor for another company
+        with self.assertRaises(AccessError):
+            settings.with_user(self.user_crisis).write({"crisis_sla_low_hours": 1})
+        with self.assertRaises(AccessError):
+            self.env["crisis.config.settings"].with_user(self.user_manager).create(
+                {"company_id": self.company_2.id, "crisis_sla_low_hours": 1}
+            )
+        self.assertEqual(self.company_2.crisis_sla_low_hours, 72)

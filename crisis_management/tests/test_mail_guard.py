@@ -49,8 +49,14 @@ class TestMailGuard(CrisisCase, MockEmail):
         )
 
     def _messages(self, records, body):
+        """The posted messages (not the creation and tracking ones) of ``records``."""
         return self.env["mail.message"].search(
-            [("model", "=", records._name), ("res_id", "in", records.ids), ("body", "ilike", body)]
+            [
+                ("model", "=", records._name),
+                ("res_id", "in", records.ids),
+                ("body", "ilike", body),
+                ("message_type", "!=", "notification"),
+            ]
         )
 
     def _mails_of(self, records):
