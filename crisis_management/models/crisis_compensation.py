@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import clean_context, split_every
+from odoo.tools import clean_context, format_amount, split_every
 
 from .crisis_workflow_mixin import as_workflow
 
@@ -29,6 +29,8 @@ COMPENSATION_STATES = [
 COMMITTED_STATES = ("approved", "delivered")
 # what a compensation is: only a draft may change it
 DRAFT_ONLY_FIELDS = ("impact_id", "type", "amount", "currency_id", "date_requested", "user_id")
+# the approvers' reminder of a submitted request
+TO_APPROVE = "crisis_management.mail_act_crisis_compensation_to_approve"
 
 
 class CrisisCompensation(models.Model):
@@ -112,6 +114,18 @@ class CrisisCompensation(models.Model):
     )
     date_approved = fields.Datetime(string="Approved On", readonly=True, copy=False)
     date_delivered = fields.Datetime(string="Delivered On", readonly=True, copy=False)
+    # what the current user may do with a request waiting for approval
+    can_approve = fields.Boolean(
+        compute="_compute_can_approve",
+        help="Whether you may approve or reject this request: never your own, and above "
+        "the company limit only as a Crisis Manager.",
+    )
+    approval_waiting_for = fields.Selection(
+        [("manager", "A Crisis Manager"), ("other", "Another Approver")],
+        compute="_compute_can_approve",
+        help="Who the request waits for when you may not approve it: a Crisis Manager, or "
+        "another approver than you (nobody approves their own request).",
+    )
 
     @api.depends("amount", "currency_id", "date_requested", "company_id")
     def _compute_amount_company(self):
@@ -129,6 +143,30 @@ class CrisisCompensation(models.Model):
                 company,
                 compensation.date_requested or fields.Date.context_today(self),
             )
+
+    @api.depends(
+        "state",
+        "amount_company",
+        "user_id",
+        "create_uid",
+        "submitted_by_id",
+        "company_id.crisis_compensation_user_limit",
+    )
+    @api.depends_context("uid")
+    def _compute_can_approve(self):
+        for compensation in self:
+            if compensation.state != "to_approve":
+                compensation.can_approve = False
+                compensation.approval_waiting_for = False
+                continue
+            refusal = compensation._approval_refusal()
+            compensation.can_approve = not refusal
+            if not refusal:
+                compensation.approval_waiting_for = False
+            elif refusal == "own" and not compensation._approval_refusal(own=False):
+                compensation.approval_waiting_for = "other"
+            else:
+                compensation.approval_waiting_for = "manager"
 
     @api.constrains("amount")
     def _check_amount(self):
@@ -208,6 +246,8 @@ class CrisisCompensation(models.Model):
             return self.env.ref("crisis_management.mt_compensation_to_approve")
         if "state" in initial_values and self.state == "approved":
             return self.env.ref("crisis_management.mt_compensation_approved")
+        if "state" in initial_values and self.state == "rejected":
+            return self.env.ref("crisis_management.mt_compensation_rejected")
         return super()._track_subtype(initial_values)
 
     def _message_auto_subscribe(self, updated_values, followers_existing_policy="skip"):
@@ -251,27 +291,44 @@ class CrisisCompensation(models.Model):
         if wrong:
             raise UserError(message % {"reference": wrong[0].reference})
 
+    def _requesters(self):
+        """The users the request is of: its requester, creator and submitter."""
+        self.ensure_one()
+        return self.user_id | self.create_uid | self.submitted_by_id
+
+    def _approval_refusal(self, own=True):
+        """Why the current user may not approve or reject this request:
+        ``"own"`` (their own request, checked unless not ``own``),
+        ``"limit"`` (above their limit), or ``False`` when they may.
+        """
+        self.ensure_one()
+        user = self.env.user
+        if own and user in self._requesters():
+            return "own"
+        if user.has_group("crisis_management.group_crisis_manager"):
+            return False
+        limit = self.company_id.crisis_compensation_user_limit
+        if limit <= 0 or self.amount_company > limit:
+            return "limit"
+        return False
+
     def _check_approval_rights(self):
         """Nobody approves their own request; users only under the company limit.
 
         The request is the requester's, its creator's and its submitter's:
         none of them approves or rejects it, whatever *Requested By* says.
         """
-        is_manager = self.env.user.has_group("crisis_management.group_crisis_manager")
         for compensation in self:
-            if self.env.user in (
-                compensation.user_id | compensation.create_uid | compensation.submitted_by_id
-            ):
+            refusal = compensation._approval_refusal()
+            if refusal == "own":
                 raise UserError(
                     self.env._(
                         "%(reference)s: nobody approves or rejects their own request.",
                         reference=compensation.reference,
                     )
                 )
-            if is_manager:
-                continue
-            limit = compensation.company_id.crisis_compensation_user_limit
-            if limit <= 0 or compensation.amount_company > limit:
+            if refusal:
+                limit = compensation.company_id.crisis_compensation_user_limit
                 raise UserError(
                     self.env._(
                         "%(reference)s: only a Crisis Manager can approve or reject it "
@@ -292,6 +349,7 @@ class CrisisCompensation(models.Model):
                 "date_submitted": fields.Datetime.now(),
             }
         )
+        self._schedule_approval_activities()
         return True
 
     def action_approve(self):
@@ -309,6 +367,7 @@ class CrisisCompensation(models.Model):
                 "date_approved": fields.Datetime.now(),
             }
         )
+        self._close_approval_activities()
         return True
 
     def action_reject(self):
@@ -317,6 +376,7 @@ class CrisisCompensation(models.Model):
         )
         self._check_approval_rights()
         as_workflow(self.sudo()).write({"state": "rejected"})
+        self._close_approval_activities()
         return True
 
     def action_deliver(self):
@@ -345,6 +405,7 @@ class CrisisCompensation(models.Model):
             )
         self.check_access("write")
         as_workflow(self).write({"state": "cancelled"})
+        self._close_approval_activities(decided=False)
         return True
 
     def action_draft(self):
@@ -399,6 +460,53 @@ class CrisisCompensation(models.Model):
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+
+    def _schedule_approval_activities(self):
+        """A "Compensation to Approve" activity for each approver of the
+        submitted requests: the Crisis Managers of their company, but for
+        their requester, creator and submitter.
+        """
+        managers = (
+            self.env.ref("crisis_management.group_crisis_manager")
+            .sudo()
+            .users.filtered(lambda user: user.active and not user.share)
+        )
+        self.env["crisis.reminder.mixin"]._crisis_schedule_activities(
+            [
+                (compensation, manager)
+                for compensation in self
+                for manager in managers - compensation._requesters()
+                if compensation.company_id in manager.company_ids
+            ],
+            summary_of=lambda compensation: compensation.env._("Compensation to approve"),
+            date_of=lambda compensation: fields.Date.context_today(compensation),
+            note_of=lambda compensation: compensation.env._(
+                "%(requester)s requests a compensation (%(type)s, %(amount)s) for "
+                "%(customer)s, crisis %(crisis)s: approve or reject it.",
+                requester=compensation.user_id.name,
+                type=dict(compensation._fields["type"]._description_selection(compensation.env))[
+                    compensation.type
+                ],
+                amount=format_amount(
+                    compensation.env, compensation.amount, compensation.currency_id
+                ),
+                customer=compensation.partner_id.display_name,
+                crisis=compensation.crisis_id.display_name,
+            ),
+            activity_type_xmlid=TO_APPROVE,
+        )
+
+    def _close_approval_activities(self, decided=True):
+        """The approvers' activities end with the request: on a decision, the
+        deciding user's one is done and the others, no longer needed, go;
+        on a cancellation, they all go.
+        """
+        # sudo: the activities of every approver, whoever decides (an approver
+        # need not be on the crisis)
+        compensations = self.sudo()
+        if decided:
+            compensations.activity_feedback([TO_APPROVE], user_id=self.env.uid)
+        compensations.activity_unlink([TO_APPROVE])
 
     @api.model
     def _crisis_totals(self, field_name, ids):

@@ -4,7 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, is_html_empty
+from odoo.tools import SQL, html2plaintext, is_html_empty
+from odoo.tools.translate import html_translate
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
@@ -32,6 +33,9 @@ SLA_STATUSES = [
 SLA_RISK_SHARE = 0.25
 # the reminders of the scheduled jobs on crises
 SLA_BREACH = "crisis_management.mail_act_crisis_sla_breach"
+# what customers read of a crisis, approved together: changing either, in any
+# language, sends the statement back to draft
+STATEMENT_FIELDS = ("public_statement", "public_title")
 UPDATE_DUE = "crisis_management.mail_act_crisis_update_due"
 
 
@@ -100,6 +104,20 @@ class CrisisCrisis(models.Model):
     )
     is_resolved = fields.Boolean(related="stage_id.is_resolved", string="Resolved")
     is_closed = fields.Boolean(related="stage_id.is_closed", string="Closed")
+    # what the current user may do on the crisis as saved (the form follows them)
+    can_edit = fields.Boolean(
+        compute="_compute_can_edit",
+        help="Whether you may change the crisis: its lead, the members of its response team "
+        "and the Crisis Managers may, until it is closed.",
+    )
+    can_reopen = fields.Boolean(
+        compute="_compute_can_edit",
+        help="The crisis is closed and you, a Crisis Manager, may move it back to an open stage.",
+    )
+    resolution_notice_due = fields.Boolean(
+        compute="_compute_resolution_notice_due",
+        help="Resolved, and its affected customers have not been sent the resolution notice yet.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Crisis Lead",
@@ -166,7 +184,19 @@ class CrisisCrisis(models.Model):
     root_cause = fields.Html(help="Required to close the crisis.")
 
     # one approved voice
+    public_title = fields.Char(
+        string="Customer-Facing Title",
+        translate=True,
+        tracking=True,
+        compute="_compute_public_title",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The name of the crisis in the emails to customers, in their language; approved "
+        "with the public statement. The title when left empty: the title itself stays internal.",
+    )
     public_statement = fields.Html(
+        translate=html_translate,
         help="What the company says to customers and the public; a Crisis Manager approves it "
         "before anything is sent to customers.",
     )
@@ -366,6 +396,14 @@ class CrisisCrisis(models.Model):
             if crisis.type_id.playbook_id:
                 crisis.playbook_id = crisis.type_id.playbook_id
 
+    @api.depends("name")
+    def _compute_public_title(self):
+        # the title, until someone writes the one customers read: renaming the
+        # crisis later does not change what customers read without approval
+        for crisis in self:
+            if not crisis.public_title:
+                crisis.public_title = crisis.name
+
     @api.depends("stage_id")
     def _compute_date_resolved(self):
         now = fields.Datetime.now()
@@ -383,6 +421,53 @@ class CrisisCrisis(models.Model):
                 crisis.date_closed = False
             elif not crisis.date_closed:
                 crisis.date_closed = now
+
+    @api.depends("stage_id", "member_user_ids")
+    @api.depends_context("uid")
+    def _compute_can_edit(self):
+        """From the crisis as saved (``_origin``): an unsaved move to another
+        stage in the form changes nothing here, so the fields being typed in
+        stay editable (and saved) until the move is saved.
+
+        The record rules decide who may write (``member_user_ids`` and the
+        Crisis Managers); a closed crisis is read-only, a Crisis Manager may
+        reopen it. A new crisis is editable by whoever creates it.
+        """
+        is_manager = self.env.user.has_group("crisis_management.group_crisis_manager")
+        writable = self._origin._filtered_access("write")
+        for crisis in self:
+            origin = crisis._origin
+            if not origin:
+                crisis.can_edit, crisis.can_reopen = True, False
+                continue
+            allowed = origin in writable
+            crisis.can_edit = allowed and not origin.is_closed
+            crisis.can_reopen = allowed and origin.is_closed and is_manager
+
+    @api.depends(
+        "stage_id",
+        "is_drill",
+        "affected_count",
+        "statement_state",
+        "date_resolved",
+        "update_ids.kind",
+        "update_ids.state",
+    )
+    def _compute_resolution_notice_due(self):
+        for crisis in self:
+            crisis.resolution_notice_due = bool(
+                crisis.stage_id.is_resolved
+                and not crisis.stage_id.is_closed
+                and not crisis.is_drill
+                and crisis.affected_count
+                and crisis.statement_state == "approved"
+                and not any(
+                    update.kind == "resolution"
+                    and update.state != "cancelled"
+                    and (not crisis.date_resolved or update.date_sent >= crisis.date_resolved)
+                    for update in crisis.update_ids
+                )
+            )
 
     @api.depends("user_id", "team_id.leader_id", "team_id.member_ids.user_id")
     def _compute_member_user_ids(self):
@@ -569,31 +654,66 @@ class CrisisCrisis(models.Model):
     # Constraints
     # ------------------------------------------------------------------
 
-    @api.constrains("stage_id")
-    def _check_no_open_step_to_close(self):
-        for crisis in self:
-            if crisis.stage_id.is_closed and crisis.action_open_count:
-                raise ValidationError(
-                    self.env._(
-                        "Crisis %(reference)s still has %(count)s open action step(s): finish "
-                        "or cancel them before closing it (a Crisis Manager can cancel them all "
-                        "with Cancel Open Steps).",
-                        reference=crisis.reference,
-                        count=crisis.action_open_count,
-                    )
+    def _crisis_close_refusal(self):
+        """Why this crisis may not be in its (closed) stage, everything missing in
+        one message; ``False`` when nothing is.
+
+        Works on the form's unsaved values too (an onchange's new record): the
+        open steps are those saved.
+        """
+        self.ensure_one()
+        if not self.stage_id.is_closed:
+            return False
+        missing = []
+        open_count = self._origin.action_open_count
+        if open_count:
+            missing.append(
+                self.env._(
+                    "%(count)s open action step(s): finish or cancel them (a Crisis Manager "
+                    "can cancel them all with Cancel Open Steps).",
+                    count=open_count,
                 )
+            )
+        if is_html_empty(self.root_cause):
+            missing.append(
+                self.env._(
+                    "No root cause: a crisis is not closed without a root cause. Describe it "
+                    "in the Analysis tab."
+                )
+            )
+        if not missing:
+            return False
+        return self.env._(
+            "Crisis %(reference)s cannot be closed yet:\n%(missing)s",
+            reference=self.reference,
+            missing="\n".join(f"- {line}" for line in missing),
+        )
 
     @api.constrains("stage_id", "root_cause")
-    def _check_root_cause_to_close(self):
+    def _check_can_close(self):
         for crisis in self:
-            if crisis.stage_id.is_closed and is_html_empty(crisis.root_cause):
-                raise ValidationError(
-                    self.env._(
-                        "Crisis %(reference)s cannot be closed without a root cause: "
-                        "describe it in the Analysis tab first.",
-                        reference=crisis.reference,
-                    )
-                )
+            refusal = crisis._crisis_close_refusal()
+            if refusal:
+                raise ValidationError(refusal)
+
+    @api.onchange("stage_id")
+    def _onchange_stage_id_refused(self):
+        """A refused move leaves the form on the stage it came from, with the
+        message: the status bar saves right after its change, and a refused
+        stage would stay behind as an unsaved change (each later button
+        repeating the error, leaving the form offering to discard what was
+        typed). What was typed is saved with the stage it came from.
+        """
+        refusal = self._crisis_close_refusal()
+        if not refusal:
+            return None
+        self.stage_id = self._origin.stage_id or self._default_stage_id()
+        return {
+            "warning": {
+                "title": self.env._("The crisis stays in its stage"),
+                "message": refusal,
+            }
+        }
 
     @api.constrains(
         "date_detected", "date_declared", "date_acknowledged", "date_resolved", "date_closed"
@@ -669,6 +789,20 @@ class CrisisCrisis(models.Model):
                     )
                 )
 
+    @api.constrains("public_title")
+    def _check_public_title_single_line(self):
+        for crisis in self:
+            if crisis.public_title and (
+                "\n" in crisis.public_title or "\r" in crisis.public_title
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The customer-facing title of crisis %(reference)s must fit on one line: "
+                        "it is in the subject of the emails to customers. Remove the line breaks.",
+                        reference=crisis.reference,
+                    )
+                )
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -695,18 +829,19 @@ class CrisisCrisis(models.Model):
         self._crisis_check_values([vals])
         if "company_id" in vals and not self._crisis_is_workflow():
             self._check_company_change(vals["company_id"])
-        # editing an approved statement sends it back to draft, whoever edits it
-        if "public_statement" in vals:
+        # editing an approved statement or customer-facing title (in the
+        # language of the write) sends it back to draft, whoever edits it
+        if vals.keys() & set(STATEMENT_FIELDS):
             self.filtered(
-                lambda c: (
-                    c.statement_state == "approved"
-                    and (c.public_statement or "") != (vals["public_statement"] or "")
-                )
+                lambda c: c.statement_state == "approved" and c._crisis_statement_changed(vals)
             ).action_reset_statement()
         moved = self.browse()
         if vals.get("stage_id"):
             moved = self.filtered(lambda c: c.stage_id.id != vals["stage_id"])
         result = super().write(vals)
+        if "public_title" in vals and not vals["public_title"]:
+            # an emptied customer-facing title is the title again
+            self.env.add_to_compute(self._fields["public_title"], self)
         if "user_id" in vals:
             self.sudo().impact_ids._crisis_subscribe_owners()  # the new lead follows the lines
         if moved:
@@ -714,6 +849,38 @@ class CrisisCrisis(models.Model):
         if "date_last_update" in vals and self:
             # an update went out: the "customer update due" reminder is done
             self.activity_feedback([UPDATE_DUE])
+        return result
+
+    def _crisis_statement_changed(self, vals):
+        """Whether ``vals`` changes what customers read of this crisis (in the
+        language of the write)."""
+        self.ensure_one()
+        if "public_statement" in vals and (self.public_statement or "") != (
+            vals["public_statement"] or ""
+        ):
+            return True
+        if "public_title" in vals:
+            # an empty customer-facing title is the title
+            new_title = vals["public_title"] or vals.get("name", self.name)
+            return (self.public_title or "") != (new_title or "")
+        return False
+
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=None):
+        """The translations of the statement and title, written outside ``write``
+        (the translation dialog, ``update_field_translations``): changing one
+        of an approved statement sends it back to draft, as ``write`` does."""
+        if field_name not in STATEMENT_FIELDS:
+            return super()._update_field_translations(
+                field_name, translations, digest=digest, source_lang=source_lang
+            )
+        self.ensure_one()
+        field = self._fields[field_name]
+        before = field._get_stored_translations(self)
+        result = super()._update_field_translations(
+            field_name, translations, digest=digest, source_lang=source_lang
+        )
+        if self.statement_state == "approved" and field._get_stored_translations(self) != before:
+            self.action_reset_statement()
         return result
 
     def unlink(self):
@@ -785,6 +952,34 @@ class CrisisCrisis(models.Model):
                     reference=with_customers[0].reference,
                 )
             )
+
+    # ------------------------------------------------------------------
+    # Views
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """A form that shows ``can_edit`` is read-only for whoever may not
+        change the crisis: each of its fields (those of the form itself, not
+        of its embedded lists, which follow their field) is also read-only
+        when ``can_edit`` is false, fields added by other views included.
+
+        Fields read-only anyway, and those whose ``readonly`` already speaks
+        of ``can_edit`` (the status bar: a Crisis Manager reopens a closed
+        crisis), are left as they are.
+        """
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type != "form" or not arch.xpath("//field[@name='can_edit']"):
+            return arch, view
+        for node in arch.xpath("//field[not(ancestor::field)]"):
+            readonly = node.get("readonly")
+            if readonly is None:
+                field = self._fields.get(node.get("name"))
+                if field is not None and not field.readonly:
+                    node.set("readonly", "not can_edit")
+            elif readonly.strip() not in ("1", "True") and "can_edit" not in readonly:
+                node.set("readonly", f"({readonly}) or not can_edit")
+        return arch, view
 
     # ------------------------------------------------------------------
     # Chatter: the events people follow
@@ -916,6 +1111,12 @@ class CrisisCrisis(models.Model):
         action["context"] = {"default_crisis_id": self.id}
         return action
 
+    def action_send_resolution_notice(self):
+        """The notify wizard, set for the resolution notice (offered once resolved)."""
+        action = self.action_notify_customers()
+        action["context"] = dict(action.get("context") or {}, default_kind="resolution")
+        return action
+
     def _crisis_action(self, xmlid, domain, context=None, name=None):
         """The window action ``xmlid`` on ``domain``, with ``context`` (empty
         when not given) and, if given, ``name`` as its title."""
@@ -964,6 +1165,40 @@ class CrisisCrisis(models.Model):
                         reference=crisis.reference,
                     )
                 )
+
+    def _crisis_is_statement(self, body):
+        """Whether ``body`` says what the public statement says, in one of its
+        languages: such an update is sent to each customer with the statement
+        in their language.
+
+        Compared as text: the editor of the notify wizard may rewrite the
+        markup of the statement it proposes.
+        """
+        self.ensure_one()
+        crisis = self._origin
+        words = html2plaintext(body or "").split()
+        if not words or not crisis.id:
+            return False
+        stored = crisis._fields["public_statement"]._get_stored_translations(crisis) or {}
+        return any(html2plaintext(value or "").split() == words for value in stored.values())
+
+    def _crisis_untranslated_langs(self, field_names=STATEMENT_FIELDS):
+        """The active languages, English aside, in which one of ``field_names``
+        (the public statement, the customer-facing title) has no translation of
+        its own: customers speaking them read the English text."""
+        self.ensure_one()
+        crisis = self._origin
+        if not crisis.id:
+            return set()
+        langs = {code for code, _name in self.env["res.lang"].get_installed()} - {"en_US"}
+        missing = set()
+        for name in field_names:
+            stored = crisis._fields[name]._get_stored_translations(crisis) or {}
+            source = stored.get("en_US")
+            if not source or (name == "public_statement" and is_html_empty(source)):
+                continue
+            missing |= {lang for lang in langs if stored.get(lang) in (None, "", source)}
+        return missing
 
     def action_apply_playbook(self, playbook=None):
         """Create (or complete) the action plan of ``playbook`` on the crisis.

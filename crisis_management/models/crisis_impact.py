@@ -2,6 +2,7 @@ from collections import Counter, defaultdict, namedtuple
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL, clean_context, split_every
 
 from odoo.addons.rating.models import rating_data
@@ -85,7 +86,12 @@ class CrisisImpact(models.Model):
         domain="[('share', '=', False)]",
     )
     contact_status = fields.Selection(
-        CONTACT_STATUSES, required=True, default="to_contact", index=True, tracking=True
+        CONTACT_STATUSES,
+        required=True,
+        default="to_contact",
+        index=True,
+        tracking=True,
+        group_expand="_group_expand_contact_status",
     )
     date_last_contact = fields.Datetime(string="Last Contact", tracking=True)
     date_next_followup = fields.Date(string="Next Follow-up", tracking=True)
@@ -126,7 +132,7 @@ class CrisisImpact(models.Model):
         compute="_compute_update_body",
         sanitize=False,
         help="For email templates: the text of the update being sent, the approved public "
-        "statement by default.",
+        "statement (in the language of the email) by default.",
     )
 
     _sql_constraints = [
@@ -137,6 +143,11 @@ class CrisisImpact(models.Model):
         ),
     ]
 
+    @api.model
+    def _group_expand_contact_status(self, statuses, domain):
+        """Every contact status, in work order: the kanban's columns, even empty."""
+        return [status for status, _label in CONTACT_STATUSES]
+
     @api.depends("impact_level")
     def _compute_impact_level_rank(self):
         ranks = {level: rank for rank, (level, _label) in enumerate(SEVERITIES)}
@@ -144,8 +155,10 @@ class CrisisImpact(models.Model):
             impact.impact_level_rank = ranks.get(impact.impact_level, 0)
 
     @api.depends("crisis_id.public_statement")
-    @api.depends_context("crisis_update_body")
+    @api.depends_context("lang", "crisis_update_body")
     def _compute_update_body(self):
+        # an update that is the statement leaves crisis_update_body empty: each
+        # customer reads the statement in the language of their email
         body = self.env.context.get("crisis_update_body")
         for impact in self:
             impact.update_body = body or impact.crisis_id.public_statement
@@ -158,12 +171,27 @@ class CrisisImpact(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        context = self.env.context
+        self._crisis_check_not_staff(
+            vals.get("partner_id", context.get("default_partner_id")) for vals in vals_list
+        )
         self._crisis_check_not_linked(vals_list)
         impacts = super().create(vals_list)
         impacts._crisis_subscribe_owners()
         return impacts
 
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        # the lines of one crisis only: the filter widget of the bulk
+        # compensation wizard counts and shows the lines of its crisis
+        crisis_id = self.env.context.get("crisis_impact_scope")
+        if isinstance(crisis_id, int) and crisis_id:
+            domain = expression.AND([domain or [], [("crisis_id", "=", crisis_id)]])
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
     def write(self, vals):
+        if vals.get("partner_id"):
+            self._crisis_check_partner_change(vals["partner_id"])
         if {"crisis_id", "partner_id"} & vals.keys():
             # a line moved to a crisis, or given a customer, that has it already
             new_pairs = [
@@ -400,6 +428,68 @@ class CrisisImpact(models.Model):
                     "(%(company)s), for example: %(names)s. Narrow the selection.",
                     company=company.name,
                     names=", ".join(foreign.mapped("display_name")),
+                )
+            )
+
+    def _crisis_check_partner_change(self, partner_id):
+        """A line is one customer's history (emails, ratings, compensations): its
+        customer changes only through the workflow, never to our staff.
+
+        :raise UserError: when a line of ``self`` would get another customer
+        """
+        changed = self.filtered(lambda impact: impact.partner_id.id != partner_id)
+        if not changed:
+            return
+        if not self._crisis_is_workflow():
+            raise UserError(
+                self.env._(
+                    "The customer of an affected customer line cannot be changed: the "
+                    "emails, ratings and compensations of %(line)s are theirs. Add the other "
+                    "customer to the crisis instead.",
+                    line=changed[0].display_name,
+                )
+            )
+        self._crisis_check_not_staff([partner_id])
+
+    @api.model
+    def _crisis_staff_partners(self, partner_ids=None):
+        """The contacts that are never affected customers: the partners of the
+        internal users (active or not) and of the companies.
+
+        :param partner_ids: only those among these contacts (all of them when None)
+        :return: ``res.partner`` records, as superuser
+        """
+        restrict = [("partner_id", "in", list(partner_ids))] if partner_ids is not None else []
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch([("share", "=", False), *restrict], ["partner_id"])
+        )
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch(restrict, ["partner_id"])
+        )
+        return users.partner_id | companies.partner_id
+
+    @api.model
+    def _crisis_check_not_staff(self, partner_ids):
+        """Refuse new lines of our own staff or companies: they are not customers.
+
+        :raise UserError: naming them
+        """
+        partner_ids = {partner_id for partner_id in partner_ids if partner_id}
+        if not partner_ids:
+            return
+        staff = self._crisis_staff_partners(partner_ids)
+        if staff:
+            raise UserError(
+                self.env._(
+                    "%(names)s: your own staff and companies are never affected customers of "
+                    "a crisis.",
+                    names=", ".join(staff[:5].mapped("display_name")),
                 )
             )
 

@@ -68,6 +68,7 @@ class CrisisUpdate(models.Model):
         "blacklisted_count",
         "failed_count",
         "date_done",
+        "body_is_statement",
     )
 
     crisis_id = fields.Many2one(
@@ -79,6 +80,12 @@ class CrisisUpdate(models.Model):
     kind = fields.Selection(UPDATE_KINDS, required=True, default="progress")
     name = fields.Char(string="Subject", required=True)
     body = fields.Html(help="The text sent, from the approved public statement.")
+    body_is_statement = fields.Boolean(
+        string="Statement Sent",
+        readonly=True,
+        help="The text is the public statement: each customer is sent the approved statement "
+        "in their own language (the text above is the one written in the sender's).",
+    )
     audience = fields.Selection(AUDIENCES, required=True, default="all")
     audience_detail = fields.Char(help="The impact level or contact status targeted.")
     template_id = fields.Many2one("mail.template", string="Email Template", ondelete="set null")
@@ -173,6 +180,7 @@ class CrisisUpdate(models.Model):
                 "crisis_id": crisis.id,
                 "kind": kind,
                 "body": body or crisis.public_statement,
+                "body_is_statement": not body or crisis._crisis_is_statement(body),
                 "template_id": template.id,
                 "user_id": self.env.uid,
                 "date_sent": fields.Datetime.now(),
@@ -296,9 +304,9 @@ class CrisisUpdate(models.Model):
         emailed = impacts.browse(classified.impact_ids)
         if emailed:
             template = sender.env["mail.template"].browse(self.template_id.id)
-            emailed.with_context(crisis_update_body=self.body or False)._crisis_email_template(
-                template
-            )
+            # the statement goes in each customer's language (update_body)
+            body = not self.body_is_statement and self.body or False
+            emailed.with_context(crisis_update_body=body)._crisis_email_template(template)
             emailed._mark_contacted(self, fields.Datetime.now())
             if self.kind == "satisfaction":
                 as_workflow(emailed).date_rating_requested = fields.Datetime.now()

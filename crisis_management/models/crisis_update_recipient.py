@@ -27,7 +27,11 @@ class CrisisUpdateRecipient(models.Model):
     _crisis_workflow_fields = ("state",)
 
     update_id = fields.Many2one(
-        "crisis.update", string="Customer Update", required=True, ondelete="cascade", index=True
+        # no index of its own: the unique (update_id, impact_id) index leads with it
+        "crisis.update",
+        string="Customer Update",
+        required=True,
+        ondelete="cascade",
     )
     impact_id = fields.Many2one(
         "crisis.impact",
@@ -37,11 +41,11 @@ class CrisisUpdateRecipient(models.Model):
         index=True,
         check_company=True,
     )
-    company_id = fields.Many2one(
-        related="update_id.company_id", store=True, index=True, precompute=True
-    )
+    company_id = fields.Many2one(related="update_id.company_id", store=True, precompute=True)
     partner_id = fields.Many2one(related="impact_id.partner_id", string="Customer")
-    state = fields.Selection(RECIPIENT_STATES, required=True, default="pending", index=True)
+    # no index: the sending job's queue has its own (pending rows, see init);
+    # fewer indexes make freezing a large audience at the click faster
+    state = fields.Selection(RECIPIENT_STATES, required=True, default="pending")
 
     _sql_constraints = [
         (

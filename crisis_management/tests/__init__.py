@@ -7,6 +7,7 @@ from . import test_crisis_security
 from . import test_crisis_sla
 from . import test_external_api
 from . import test_followup_crons
+from . import test_forms_guidance
 from . import test_impact_job
 from . import test_impact_wizard
 from . import test_install
@@ -21,5 +22,6 @@ from . import test_ratings_sequences
 from . import test_reminders
 from . import test_stage_access
 from . import test_statement
+from . import test_statement_languages
 from . import test_tour
 from . import test_workflow_guard

@@ -242,6 +242,48 @@ class TestCompensationBulk(CrisisCase):
         self.assertEqual(set(compensations.mapped("state")), {"to_approve"})
         self.assertEqual(len(set(compensations.mapped("reference"))), 2)
 
+    @users("crisis_user")
+    def test_filter_picks_among_this_crisis_customers_only(self):
+        crisis = self._create_crisis(user=self.user_crisis)
+        other = self._create_crisis(user=self.user_crisis, name="Another crisis")
+        Impact = self.env["crisis.impact"]
+        Impact._link_partners(crisis, self.customers[:2].ids, "high")
+        Impact._link_partners(crisis, self.customers[2:3].ids, "low")
+        Impact._link_partners(other, self.customers.ids, "high")
+        form = Form(
+            self.env["crisis.compensation.wizard"].with_context(default_crisis_id=crisis.id)
+        )
+        # an empty filter: every affected customer of this crisis, and only them
+        self.assertFalse(form.impact_domain)
+        self.assertEqual(form.target_count, 3)
+        form.impact_domain = "[('impact_level', '=', 'high')]"
+        self.assertEqual(form.target_count, 2)
+        self.assertFalse(form.filter_error)
+        # the filter widget counts with the context of the view: the same single count
+        scoped = Impact.with_context(crisis_impact_scope=crisis.id)
+        self.assertEqual(scoped.search_count([("impact_level", "=", "high")]), 2)
+        self.assertEqual(scoped.search_count([]), 3)
+        self.assertEqual(Impact.with_context(crisis_impact_scope=-1).search_count([]), 0)
+        both = [("crisis_id", "in", (crisis | other).ids)]
+        self.assertEqual(Impact.search_count([*both, ("impact_level", "=", "high")]), 7)
+        arch = self.env["crisis.compensation.wizard"].get_view(view_type="form")["arch"]
+        self.assertIn("'crisis_impact_scope': crisis_id", arch)
+        form.amount = 10
+        form.save().action_propose()
+        compensations = self.env["crisis.compensation"].search(
+            [("crisis_id", "in", (crisis | other).ids)]
+        )
+        self.assertEqual(compensations.partner_id, self.customers[:2])
+        self.assertEqual(compensations.crisis_id, crisis)
+
+        # a filter Odoo would ignore: said, nothing proposed
+        form = Form(
+            self.env["crisis.compensation.wizard"].with_context(default_crisis_id=crisis.id)
+        )
+        form.impact_domain = "[('compensation_total', '>', 0)]"
+        self.assertEqual(form.target_count, 0)
+        self.assertIn("cannot be used in a filter", form.filter_error)
+
     def _cost(self, count):
         """Queries of proposing a compensation to ``count`` customers, flush included."""
         wizard = self._wizard_for(count)

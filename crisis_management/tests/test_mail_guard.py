@@ -224,12 +224,14 @@ class TestMailGuard(CrisisCase, MockEmail):
         )
 
     def test_newline_in_crisis_name_still_sent(self):
-        """Old data: a crisis name on two lines still makes emails that can be sent."""
+        """Old data: a crisis name on two lines still makes emails that can be sent
+        (the upgrade made it the customer-facing title, which the subjects name)."""
         self.env.cr.execute(
-            "UPDATE crisis_crisis SET name = %s WHERE id = %s",
-            ("Checkout\r\n  down", self.crisis.id),
+            "UPDATE crisis_crisis SET name = %s, public_title = jsonb_build_object('en_US', %s)"
+            " WHERE id = %s",
+            ("Checkout\r\n  down", "Checkout\r\n  down", self.crisis.id),
         )
-        self.crisis.invalidate_recordset(["name", "display_name"])
+        self.crisis.invalidate_recordset(["name", "public_title", "display_name"])
         lines = self.crisis.impact_ids
         wizard = (
             self.env["crisis.notify.wizard"]

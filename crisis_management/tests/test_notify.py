@@ -1,3 +1,5 @@
+from lxml import etree
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
@@ -125,6 +127,84 @@ class TestNotify(CrisisCase, MockEmail):
         answer = line.message_ids.filtered(lambda m: "Is my order safe?" in m.body)
         self.assertEqual(len(answer), 1)
         self.assertEqual(answer.author_id, self.customers[0])
+
+    def test_send_asks_for_confirmation_first(self):
+        wizard = self._wizard()
+        self.assertEqual(wizard.state, "compose")
+        action = wizard.action_review_send()
+        # the wizard again, at its confirmation step, with the counts
+        self.assertEqual(
+            (action["res_model"], action["res_id"], action["target"]),
+            ("crisis.notify.wizard", wizard.id, "new"),
+        )
+        self.assertEqual(wizard.state, "confirm")
+        self.assertEqual(wizard.confirm_title, "Send 5 emails?")
+        self.assertEqual(
+            (wizard.recipient_count, wizard.no_email_count, wizard.blacklisted_count), (5, 2, 1)
+        )
+        # nothing sent before the confirmation
+        self.assertFalse(self.crisis.update_ids)
+        self.assertFalse(self.env["mail.mail"].search([("model", "=", "crisis.impact")]))
+        self.assertEqual(set(self.impacts.mapped("contact_status")), {"to_contact"})
+        # back to the message, then confirmed
+        wizard.action_back()
+        self.assertEqual(wizard.state, "compose")
+        wizard.action_review_send()
+        wizard.action_send()
+        self.assertEqual(self.crisis.update_ids.sent_count, 5)
+        # the count is the audience's
+        one = self._wizard(audience="priority")
+        self.assertEqual(one.confirm_title, "Send 1 email?")
+        # the confirmation checks what the send checks
+        self.crisis.public_statement = "<p>Draft: we think the checkout is down.</p>"
+        with self.assertRaisesRegex(UserError, "approves the public statement"):
+            one.action_review_send()
+        self.assertEqual(one.state, "compose")
+
+    def test_test_email_goes_to_me_only(self):
+        wizard = self._wizard(kind="progress")
+        wizard.preview_impact_id = self.line[self.customers[2]]
+        mails_before = self.env["mail.mail"].search([])
+        with self.mock_mail_gateway():
+            action = wizard.action_send_test()
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertEqual(len(self._mails), 1)
+        sent = self._mails[0]
+        self.assertEqual(sent["email_to"], [self.user_crisis.email_formatted])
+        self.assertFalse(sent["email_cc"])
+        self.assertTrue(sent["subject"].startswith("[TEST] "), sent["subject"])
+        self.assertIn("update on Checkout down", sent["subject"])
+        # the email of the preview customer, with the message
+        self.assertIn("Dear Customer 2", sent["body"])
+        self.assertIn("rolled back", sent["body"])
+        # recorded nowhere: no update, the lines untouched, no customer email
+        self.assertFalse(self.crisis.update_ids)
+        self.assertFalse(self.crisis.date_last_update)
+        self.assertEqual(set(self.impacts.mapped("contact_status")), {"to_contact"})
+        self.assertFalse(any(self.impacts.mapped("date_last_contact")))
+        self.assertFalse(self.impacts.message_ids.filtered(lambda m: m.message_type == "comment"))
+        test_mail = self.env["mail.mail"].search([]) - mails_before
+        self.assertEqual(test_mail.recipient_ids, self.user_crisis.partner_id)
+        self.assertFalse(test_mail.model or test_mail.res_id, "about no document")
+        self.assertEqual(wizard.state, "compose")
+        # only those who may speak for the crisis
+        with self.assertRaises(AccessError):
+            self._wizard(user=self.user_crisis_2).action_send_test()
+
+    def test_wizard_opens_on_the_message(self):
+        """On opening, Odoo focuses the field marked ``default_focus``, else the
+        first one to type in: the message, not the email template."""
+        arch = etree.fromstring(
+            self.env["crisis.notify.wizard"].get_view(view_type="form")["arch"]
+        )
+        fields_in_order = [
+            node.get("name")
+            for node in arch.iter("field")
+            if node.get("readonly") != "1" and node.get("invisible") != "1"
+        ]
+        self.assertLess(fields_in_order.index("body"), fields_in_order.index("template_id"))
+        (body,) = arch.xpath("//field[@name='body']")
+        self.assertEqual(body.get("default_focus"), "1")
 
     def test_audiences(self):
         def recipients(**values):
@@ -346,6 +426,10 @@ class TestNotifyScale(CrisisCase):
         self.env.flush_all()
         self.env.invalidate_all()
         return wizard
+
+    def test_confirmation_counts_read_well(self):
+        wizard = self._wizard_for(self.partners_large)
+        self.assertEqual(wizard.confirm_title, "Send 1,000 emails?")
 
     def test_query_budget_per_100_customers(self):
         # warm the caches the first send fills (rules, templates, ...)

@@ -109,6 +109,7 @@ class TestTour(HttpCase):
             ]
         )
         self.env["crisis.impact"]._link_partners(crisis, customers.ids)
+        self.env.ref("base.user_admin").email = "admin@example.com"  # for the test email
         self.start_tour("/odoo", "crisis_management_notify_tour", login="admin")
         update = crisis.update_ids
         self.assertEqual(

@@ -13,11 +13,17 @@ class CrisisCompensationWizard(models.TransientModel):
     crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="crisis_id.company_id")
     impact_ids = fields.Many2many("crisis.impact", string="Affected Customers")
+    # Empty at first, and an empty filter means every affected customer of this
+    # crisis (never of another: see _targets and the widget's crisis_impact_scope
+    # context). That is what the filter widget itself says of an empty filter
+    # ("all records", with their count in this crisis), what the notify wizard
+    # starts with (all affected customers), and the usual goal ("a voucher for
+    # everyone hit"): the count is shown before the click, nothing happens
+    # without it, and submitted compensations still wait for their approval.
     impact_domain = fields.Char(
         string="Filter",
-        default="[]",
-        help="Used when no affected customer is selected: every line of the crisis "
-        "matching this filter gets the compensation.",
+        help="Used when no affected customer is selected: every affected customer of the "
+        "crisis matching this filter gets the compensation (all of them when it is empty).",
     )
     type = fields.Selection(COMPENSATION_TYPES, required=True, default="voucher")
     amount = fields.Monetary(currency_field="currency_id")
@@ -29,6 +35,7 @@ class CrisisCompensationWizard(models.TransientModel):
         string="Submit for Approval", default=True, help="Otherwise they stay drafts."
     )
     target_count = fields.Integer(string="Customers", compute="_compute_target_count")
+    filter_error = fields.Char(compute="_compute_target_count")
 
     @api.model
     def default_get(self, fields_list):
@@ -44,10 +51,12 @@ class CrisisCompensationWizard(models.TransientModel):
     @api.depends("impact_ids", "impact_domain", "crisis_id")
     def _compute_target_count(self):
         for wizard in self:
+            wizard.filter_error = False
             try:
                 wizard.target_count = len(wizard._targets())
-            except UserError:
+            except UserError as error:
                 wizard.target_count = 0
+                wizard.filter_error = error.args[0]
 
     def _targets(self):
         self.ensure_one()

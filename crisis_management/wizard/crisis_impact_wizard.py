@@ -1,7 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
 from ..models.crisis_type import SEVERITIES
+
+# the matching contacts shown in the wizard before adding them
+FIRST_MATCHES = 10
 
 
 class CrisisImpactWizard(models.TransientModel):
@@ -21,10 +25,12 @@ class CrisisImpactWizard(models.TransientModel):
         required=True,
         default="domain",
     )
+    # empty at first: an empty filter matches nobody (Odoo's "[]" would match
+    # every contact, staff included, at the first click)
     partner_domain = fields.Char(
         string="Filter",
-        default="[]",
-        help="Every contact matching this filter is added to the crisis.",
+        help="Every contact matching this filter is added to the crisis. An empty filter "
+        "matches nobody: add a rule to choose the contacts.",
     )
     category_ids = fields.Many2many("res.partner.category", string="Contact Tags")
     partner_ids = fields.Many2many("res.partner", string="Customers")
@@ -34,6 +40,19 @@ class CrisisImpactWizard(models.TransientModel):
         "res.users", string="Agent", domain="[('share', '=', False)]", check_company=True
     )
     match_count = fields.Integer(string="Matching Contacts", compute="_compute_match_count")
+    excluded_count = fields.Integer(
+        string="Staff Left Out",
+        compute="_compute_match_count",
+        help="Contacts matching that are your own staff (internal users) or companies: "
+        "they are never affected customers.",
+    )
+    match_partner_ids = fields.Many2many(
+        "res.partner",
+        string="First Matches",
+        compute="_compute_match_count",
+        help="The first contacts that will be added.",
+    )
+    filter_empty = fields.Boolean(compute="_compute_match_count")
     filter_error = fields.Char(compute="_compute_match_count")
 
     @api.model
@@ -48,36 +67,92 @@ class CrisisImpactWizard(models.TransientModel):
 
     @api.depends("selection_mode", "partner_domain", "category_ids", "partner_ids")
     def _compute_match_count(self):
+        Partner = self.env["res.partner"]
+        staff_ids = self.env["crisis.impact"]._crisis_staff_partners().ids
         for wizard in self:
-            wizard.filter_error = False
+            wizard.update(
+                {
+                    "match_count": 0,
+                    "excluded_count": 0,
+                    "match_partner_ids": False,
+                    "filter_empty": False,
+                    "filter_error": False,
+                }
+            )
             try:
-                domain = wizard._partner_domain()
+                domain = wizard._selected_domain()
             except UserError as error:
-                wizard.match_count = 0
                 if wizard.selection_mode == "domain":
                     wizard.filter_error = error.args[0]
                 continue
-            wizard.match_count = self.env["res.partner"].search_count(domain)
+            if domain is None:
+                wizard.filter_empty = wizard.selection_mode == "domain"
+                continue
+            matches, staff_matches = self._split_staff(domain, staff_ids)
+            wizard.match_count = Partner.search_count(matches)
+            wizard.excluded_count = Partner.search_count(staff_matches)
+            wizard.match_partner_ids = Partner.search(matches, limit=FIRST_MATCHES)
 
-    def _partner_domain(self):
+    def _selected_domain(self):
+        """The contacts chosen, staff included; None when nothing is chosen yet.
+
+        :raise UserError: the filter is not valid
+        """
         self.ensure_one()
         if self.selection_mode == "tags":
-            if not self.category_ids:
-                raise UserError(self.env._("Choose at least one contact tag."))
-            return [("category_id", "in", self.category_ids.ids)]
+            return [("category_id", "in", self.category_ids.ids)] if self.category_ids else None
         if self.selection_mode == "partners":
-            return [("id", "in", self.partner_ids.ids)]
-        return self._crisis_parse_domain(self.partner_domain, "res.partner")
+            return [("id", "in", self.partner_ids.ids)] if self.partner_ids else None
+        domain = self._crisis_parse_domain(self.partner_domain, "res.partner")
+        # no rule (an empty filter, or all its rules removed): nobody, not everybody
+        return domain or None
+
+    def _partner_domains(self):
+        """The contacts to add (those chosen, without our staff and companies),
+        and our staff and companies among those chosen.
+
+        :raise UserError: nothing chosen yet, or the filter is not valid
+        """
+        self.ensure_one()
+        domain = self._selected_domain()
+        if domain is None:
+            if self.selection_mode == "tags":
+                raise UserError(self.env._("Choose at least one contact tag."))
+            if self.selection_mode == "partners":
+                raise UserError(self.env._("Select at least one customer."))
+            raise UserError(
+                self.env._(
+                    "The filter is empty: it matches nobody. Add a rule to choose the contacts."
+                )
+            )
+        return self._split_staff(domain, self.env["crisis.impact"]._crisis_staff_partners().ids)
+
+    @api.model
+    def _split_staff(self, domain, staff_ids):
+        """(the contacts of ``domain`` but our staff and companies, those of them)"""
+        return (
+            expression.AND([domain, [("id", "not in", staff_ids)]]),
+            expression.AND([domain, [("id", "in", staff_ids)]]),
+        )
 
     def action_add(self):
         self.ensure_one()
         crisis = self.crisis_id
-        domain = self._partner_domain()
+        domain, staff_domain = self._partner_domains()
         total = self.env["res.partner"].search_count(domain)
+        excluded = self.env["res.partner"].search_count(staff_domain)
         if not total:
+            if excluded:
+                raise UserError(
+                    self.env._(
+                        "Only your own staff or companies match (%(count)s): they are never "
+                        "affected customers. Nobody was added.",
+                        count=excluded,
+                    )
+                )
             raise UserError(self.env._("No contact matches: nobody was added."))
         if total > crisis.company_id.crisis_add_background_threshold:
-            return self._crisis_add_in_background(domain, total)
+            return self._crisis_add_in_background(domain, total, excluded)
         partner_ids = list(self.env["res.partner"]._search(domain))
         # _link_partners refuses customers and an agent of another company
         added = self.env["crisis.impact"]._link_partners(
@@ -92,10 +167,12 @@ class CrisisImpactWizard(models.TransientModel):
             added=len(added),
             skipped=len(partner_ids) - len(added),
         )
+        if excluded:
+            message += " " + self._excluded_message(excluded)
         crisis.message_post(body=message)
         return self._crisis_notification(message, "success" if added else "warning")
 
-    def _crisis_add_in_background(self, domain, total):
+    def _crisis_add_in_background(self, domain, total, excluded=0):
         """Queue the adding of ``total`` contacts; the crisis shows its progress."""
         crisis = self.crisis_id
         crisis.check_access("write")
@@ -111,7 +188,12 @@ class CrisisImpactWizard(models.TransientModel):
             "shows the progress, and its chatter says when they are all added.",
             count=total,
         )
+        if excluded:
+            message += " " + self._excluded_message(excluded)
         return self._crisis_notification(message, "info")
+
+    def _excluded_message(self, count):
+        return self.env._("%(count)s of your staff or companies left out.", count=count)
 
     def _crisis_notification(self, message, kind):
         return {

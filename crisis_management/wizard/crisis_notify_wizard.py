@@ -1,7 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.misc import formatLang
 
-from ..models.crisis_impact import CONTACT_STATUSES
+from ..models.crisis_impact import CONTACT_STATUSES, CUSTOMER_EMAIL_LAYOUT
 from ..models.crisis_type import SEVERITIES
 from ..models.crisis_update import AUDIENCES, UPDATE_KINDS
 
@@ -19,6 +21,12 @@ class CrisisNotifyWizard(models.TransientModel):
     _description = "Notify Affected Customers"
 
     crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
+    state = fields.Selection(
+        [("compose", "Compose"), ("confirm", "Confirm")],
+        required=True,
+        default="compose",
+        help="Compose the update, then confirm the send with its counts.",
+    )
     company_id = fields.Many2one(related="crisis_id.company_id")
     impact_ids = fields.Many2many("crisis.impact", string="Selected Customers")
     audience = fields.Selection(
@@ -69,6 +77,12 @@ class CrisisNotifyWizard(models.TransientModel):
     )
     preview_subject = fields.Char(compute="_compute_preview", string="Subject")
     preview_body = fields.Html(compute="_compute_preview", sanitize=False, string="Preview")
+    confirm_title = fields.Char(compute="_compute_confirm_title")
+    translation_warning = fields.Text(
+        compute="_compute_translation_warning",
+        help="Languages of the customers that the public statement or the customer-facing "
+        "title is not translated to.",
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -168,10 +182,85 @@ class CrisisNotifyWizard(models.TransientModel):
                 wizard.preview_subject = wizard.preview_body = False
                 continue
             rendered = wizard.template_id.with_context(
-                crisis_update_body=wizard.body or False
+                crisis_update_body=wizard._update_body()
             )._generate_template(impact.ids, ("subject", "body_html"))[impact.id]
             wizard.preview_subject = rendered.get("subject")
             wizard.preview_body = rendered.get("body_html")
+
+    @api.depends("recipient_count")
+    def _compute_confirm_title(self):
+        for wizard in self:
+            count = wizard.recipient_count
+            wizard.confirm_title = (
+                self.env._("Send 1 email?")
+                if count == 1
+                else self.env._("Send %s emails?", formatLang(self.env, count, digits=0))
+            )
+
+    @api.depends("crisis_id", "audience", "impact_level", "contact_status", "impact_ids", "body")
+    def _compute_translation_warning(self):
+        Lang = self.env["res.lang"]
+        for wizard in self:
+            counts = wizard._untranslated_recipients()
+            if not counts:
+                wizard.translation_warning = False
+                continue
+            languages = ", ".join(
+                self.env._(
+                    "%(language)s (%(count)s customer(s))",
+                    language=Lang._lang_get(code).name or code,
+                    count=count,
+                )
+                for code, count in sorted(counts.items())
+            )
+            wizard.translation_warning = self.env._(
+                "The public statement or the customer-facing title has no translation in: "
+                "%(languages)s. These customers will read them in English: translate them in "
+                "the Communication tab of the crisis (the language button of each field).",
+                languages=languages,
+            )
+
+    def _untranslated_recipients(self):
+        """{language: number of customers of the audience to email} of the
+        languages the statement (when the message is the statement) or the
+        customer-facing title is not translated to."""
+        self.ensure_one()
+        crisis = self.crisis_id
+        if not crisis:
+            return {}
+        # an edited message goes as it is written: only the title is translated
+        names = ("public_title",) if self._update_body() else ("public_title", "public_statement")
+        missing = crisis._crisis_untranslated_langs(names)
+        if not missing:
+            return {}
+        Impact = self.env["crisis.impact"]
+        if self.audience == "selection":
+            domain = [("id", "in", self._target_impacts().ids)]
+        else:
+            domain = self._target_domain()
+        query = Impact._search(domain)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner.lang, COUNT(*) FROM %s"
+                " WHERE impact.id IN %s AND partner.lang IN %s AND %s = 'sent'"
+                " GROUP BY partner.lang",
+                Impact._crisis_recipient_tables(),
+                query.subselect(),
+                tuple(missing),
+                Impact._crisis_recipient_state(),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _update_body(self):
+        """The text of the update for the templates (``crisis_update_body``): empty
+        when it is the public statement, which each customer reads in their
+        language."""
+        self.ensure_one()
+        if not self.body or self.crisis_id._crisis_is_statement(self.body):
+            return False
+        return self.body
 
     @api.model
     def _check_kind(self, vals):
@@ -196,7 +285,9 @@ class CrisisNotifyWizard(models.TransientModel):
         self._check_kind(vals)
         return super().write(vals)
 
-    def action_send(self):
+    def _checked_audience(self):
+        """The audience of the send (lines, or a domain on them), checked: the
+        crisis may speak to its customers and somebody matches."""
         self.ensure_one()
         self.crisis_id._check_can_speak_to_customers()
         if self.audience == "selection":
@@ -208,6 +299,93 @@ class CrisisNotifyWizard(models.TransientModel):
             found = bool(self.env["crisis.impact"].search_count(audience, limit=1))
         if not found:
             raise UserError(self.env._("No affected customer matches this audience."))
+        return audience
+
+    def _reopen(self):
+        """This wizard again, in its dialog (its next step)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Notify Affected Customers"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": self.env.context,
+        }
+
+    def action_review_send(self):
+        """*Send*: first the confirmation, with the counts; nothing is sent yet."""
+        self._checked_audience()
+        self.state = "confirm"
+        return self._reopen()
+
+    def action_back(self):
+        self.ensure_one()
+        self.state = "compose"
+        return self._reopen()
+
+    def action_send_test(self):
+        """The email of the preview customer (their language, their name, the
+        message), with [TEST] in its subject, to the current user only.
+
+        Sent at once and recorded nowhere: no customer update, no message on
+        the customer's line, the line untouched. About no document, it is not
+        an email to customers for the guard of ``mail.mail``.
+        """
+        self.ensure_one()
+        # who may speak for the crisis, as for the send itself
+        self.crisis_id.check_access("write")
+        user = self.env.user
+        if not user.email:
+            raise UserError(
+                self.env._("Set your email address in your preferences to receive the test.")
+            )
+        impact = self.preview_impact_id._origin.filtered(
+            lambda line: line.crisis_id == self.crisis_id
+        )
+        if not impact and self.audience == "selection":
+            impact = self._target_impacts()[:1]
+        elif not impact and self.crisis_id:
+            impact = self.env["crisis.impact"].search(self._target_domain(), order="id", limit=1)
+        if not impact:
+            raise UserError(
+                self.env._("No affected customer matches this audience: the test shows one.")
+            )
+        template = self.template_id.with_context(crisis_update_body=self._update_body())
+        mail_id = template.send_mail(
+            impact.id,
+            email_layout_xmlid=CUSTOMER_EMAIL_LAYOUT,
+            email_values={
+                "model": False,
+                "res_id": False,
+                "email_to": False,
+                "email_cc": False,
+                "partner_ids": [fields.Command.set(user.partner_id.ids)],
+                "recipient_ids": [fields.Command.set(user.partner_id.ids)],
+            },
+        )
+        mail = self.env["mail.mail"].sudo().browse(mail_id)
+        mail.subject = self.env._("[TEST] %(subject)s", subject=mail.subject or "")
+        mail.send()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Test email sent"),
+                "message": self.env._(
+                    "The email of %(customer)s was sent to you (%(email)s) only.",
+                    customer=impact.partner_id.display_name,
+                    email=user.email,
+                ),
+            },
+        }
+
+    def action_send(self):
+        """Send the update (the confirmation's button)."""
+        audience = self._checked_audience()
         update = self.crisis_id._crisis_notify(
             audience,
             self.template_id,

@@ -36,6 +36,19 @@ registry.category("web_tour.tours").add("crisis_management_notify_tour", {
             trigger: '.modal .o_field_widget[name="body"]:contains("spoiled batch")',
         },
         {
+            content: "The message has the focus, not the email template",
+            // document.activeElement: a headless browser's window never has the focus (:focus)
+            trigger: '.modal .o_field_widget[name="body"] [contenteditable="true"]',
+            run() {
+                const editable = document.querySelector(
+                    '.modal .o_field_widget[name="body"] [contenteditable="true"]'
+                );
+                if (document.activeElement !== editable) {
+                    throw new Error(`The focus is on ${document.activeElement.outerHTML}`);
+                }
+            },
+        },
+        {
             content: "Look at the preview",
             trigger: '.modal .nav-link:contains("Preview")',
             run: "click",
@@ -45,7 +58,25 @@ registry.category("web_tour.tours").add("crisis_management_notify_tour", {
             trigger: '.modal .o_field_widget[name="preview_body"]:contains("Dear Tour cheese shop")',
         },
         {
+            content: "Send a test to me first",
+            trigger: '.modal button[name="action_send_test"]',
+            run: "click",
+        },
+        {
+            content: "The test went to me only; the wizard stays open",
+            trigger: '.o_notification:contains("was sent to you")',
+        },
+        {
             content: "Send",
+            trigger: '.modal button[name="action_review_send"]',
+            run: "click",
+        },
+        {
+            content: "Confirm first: how many emails go out",
+            trigger: '.modal h2:contains("Send 2 emails?")',
+        },
+        {
+            content: "Confirm and send",
             trigger: '.modal button[name="action_send"]',
             run: "click",
         },
