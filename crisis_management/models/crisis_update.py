@@ -188,14 +188,40 @@ class CrisisUpdate(models.Model):
                 "name": values.get("name") or template.name,
             }
         )
-        total = self.env["crisis.update.recipient"]._crisis_insert(updates, audience_impacts)
+        Recipient = self.env["crisis.update.recipient"]
+        total = Recipient._crisis_freeze(updates, audience_impacts)
         as_workflow(updates).total_count = total
         threshold = crisis.company_id.crisis_send_background_threshold
         if total <= threshold:
+            Recipient._crisis_expand(updates)
             updates._crisis_send_pending()
         else:
             updates._crisis_trigger_sending()
         return updates
+
+    def init(self):
+        # the audience frozen at the click, until the sending job makes its
+        # recipient rows (see crisis.update.recipient._crisis_freeze)
+        self.env.cr.execute(
+            "ALTER TABLE crisis_update ADD COLUMN IF NOT EXISTS crisis_audience_ids int[]"
+        )
+
+    @api.model
+    def _crisis_expand_frozen(self):
+        """Make the recipient rows of one update frozen at the click, if any.
+
+        The update's row is locked (``SKIP LOCKED``): another worker expands
+        another one, or goes on sending.
+        """
+        rows = self._crisis_try(
+            SQL(
+                "SELECT id FROM crisis_update"
+                " WHERE crisis_audience_ids IS NOT NULL AND state IN ('queued', 'sending')"
+                " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            )
+        )
+        for (update_id,) in rows:
+            self.env["crisis.update.recipient"]._crisis_expand(self.browse(update_id))
 
     def _crisis_trigger_sending(self):
         for xmlid in SEND_CRON_XMLIDS:
@@ -244,13 +270,18 @@ class CrisisUpdate(models.Model):
 
     @api.model
     def _crisis_count_pending(self):
+        """The customers left to email: pending rows, and audiences not expanded yet."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT COUNT(*) FROM crisis_update_recipient recipient"
-                " JOIN crisis_update update ON update.id = recipient.update_id"
-                " WHERE recipient.state = 'pending' AND %s",
-                self._crisis_sendable(),
+                "SELECT (SELECT COUNT(*) FROM crisis_update_recipient recipient"
+                "          JOIN crisis_update update ON update.id = recipient.update_id"
+                "         WHERE recipient.state = 'pending' AND %(sendable)s)"
+                "     + (SELECT COALESCE(SUM(cardinality(update.crisis_audience_ids)), 0)"
+                "          FROM crisis_update update"
+                "         WHERE update.crisis_audience_ids IS NOT NULL"
+                "           AND update.state IN ('queued', 'sending'))",
+                sendable=self._crisis_sendable(),
             )
         )
         return self.env.cr.fetchone()[0]
@@ -371,6 +402,7 @@ class CrisisUpdate(models.Model):
                 """
                 SELECT update.id FROM crisis_update update
                  WHERE update.state IN ('queued', 'sending') %s
+                   AND update.crisis_audience_ids IS NULL
                    AND NOT EXISTS (SELECT 1 FROM crisis_update_recipient recipient
                                     WHERE recipient.update_id = update.id
                                       AND recipient.state = 'pending')
@@ -424,6 +456,7 @@ class CrisisUpdate(models.Model):
         Odoo servers, each on its own batch. A worker killed mid-batch loses
         nothing: its transaction is rolled back and the batch stays pending.
         """
+        self._crisis_expand_frozen()
         recipients = self._crisis_lock_pending(batch_size)
         if recipients:
             recipients.update_id._crisis_send_batch(recipients)
@@ -448,6 +481,13 @@ class CrisisUpdate(models.Model):
             .search([("update_id", "in", running.ids), ("state", "=", "pending")])
         )
         as_workflow(pending).write({"state": "cancelled"})
+        # an audience not expanded yet is dropped: nobody of it is emailed
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crisis_update SET crisis_audience_ids = NULL WHERE id IN %s",
+                tuple(running.ids),
+            )
+        )
         # sudo: updates are written only by the sends, and by this button
         as_workflow(running.sudo()).write(
             {"state": "cancelled", "date_done": fields.Datetime.now()}

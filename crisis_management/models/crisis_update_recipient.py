@@ -65,21 +65,71 @@ class CrisisUpdateRecipient(models.Model):
         )
 
     @api.model
+    def _crisis_audience(self, impacts):
+        """The ids of ``impacts`` (a recordset, or a domain searched with the
+        user's rights) as an SQL query of one ``id`` column."""
+        if isinstance(impacts, models.BaseModel):
+            return SQL("SELECT unnest(%s::int[]) AS id", impacts.ids)
+        # the search's own query, not "id IN (subquery)": PostgreSQL may
+        # plan that as a nested loop on lines just added (no statistics yet)
+        query = self.env["crisis.impact"]._search(impacts)
+        return query.select(SQL.identifier("crisis_impact", "id"))
+
+    @api.model
+    def _crisis_freeze(self, update, impacts):
+        """Freeze the audience of ``update`` now, without a row per customer yet.
+
+        The ids of the lines of ``impacts`` are kept on the update, in one
+        array (one row written, whatever the audience size: the click returns
+        at once); ``_crisis_expand`` makes their recipient rows later, in the
+        sending job. Return the number of customers.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crisis_update
+                   SET crisis_audience_ids = ARRAY(
+                       SELECT DISTINCT audience.id FROM (%(source)s) AS audience
+                        ORDER BY audience.id)
+                 WHERE id = %(update)s
+             RETURNING cardinality(crisis_audience_ids)
+                """,
+                source=self._crisis_audience(impacts),
+                update=update.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _crisis_expand(self, update):
+        """The recipient rows of the audience frozen on ``update`` (``_crisis_freeze``).
+
+        The caller holds the update's row (``FOR UPDATE``): one worker expands
+        it, once; the array is cleared in the same transaction.
+        """
+        self.env.cr.execute(
+            SQL("SELECT crisis_audience_ids FROM crisis_update WHERE id = %s", update.id)
+        )
+        row = self.env.cr.fetchone()
+        if not row or row[0] is None:
+            return 0
+        count = self._crisis_insert(update, SQL("SELECT unnest(%s::int[]) AS id", row[0]))
+        self.env.cr.execute(
+            SQL("UPDATE crisis_update SET crisis_audience_ids = NULL WHERE id = %s", update.id)
+        )
+        return count
+
+    @api.model
     def _crisis_insert(self, update, impacts):
         """The audience of ``update``: one pending row per line of ``impacts``.
 
         ``impacts`` is a recordset or a domain of ``crisis.impact`` (the
-        audience, searched with the user's rights); one INSERT ... SELECT
-        either way, so that queueing 100,000 customers returns at once. It
-        writes the rows ``create`` would write (a test compares them).
+        audience, searched with the user's rights), or an SQL query of their
+        ids; one INSERT ... SELECT either way. It writes the rows ``create``
+        would write (a test compares them).
         """
-        if isinstance(impacts, models.BaseModel):
-            source = SQL("SELECT unnest(%s::int[]) AS id", impacts.ids)
-        else:
-            # the search's own query, not "id IN (subquery)": PostgreSQL may
-            # plan that as a nested loop on lines just added (no statistics yet)
-            query = self.env["crisis.impact"]._search(impacts)
-            source = query.select(SQL.identifier("crisis_impact", "id"))
+        source = impacts if isinstance(impacts, SQL) else self._crisis_audience(impacts)
         self.env.flush_all()
         now = self.env.cr.now()
         self.env.cr.execute(

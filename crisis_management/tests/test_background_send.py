@@ -59,7 +59,8 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
         self.assertEqual(update.state, "queued")
         self.assertEqual(update.total_count, 21)
         self.assertEqual(update.sent_count, 0)
-        self.assertEqual(len(update.recipient_ids), 21)
+        # the audience is frozen on the update, its rows are made by the job
+        self.assertFalse(update.recipient_ids, "one row written at the click")
         self.assertFalse(self._emails_of(self.impacts), "nothing at the click")
         # the four sending jobs were woken up
         crons = capture.records.cron_id
@@ -119,6 +120,18 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
     def test_a_failing_batch_loses_nothing(self):
         """A worker dying mid-batch: its transaction is gone, the customers stay to send."""
         _action, update, _capture = self._send()
+        # a worker dies while making the audience's rows: they are made again
+        with self.assertRaises(ZeroDivisionError):
+            with self.env.cr.savepoint():
+                self.Update._crisis_expand_frozen()
+                self.assertEqual(len(update.recipient_ids), 21)
+                raise ZeroDivisionError
+        self.env.invalidate_all()
+        self.assertFalse(update.recipient_ids)
+        self.Update._crisis_expand_frozen()
+        self.Update._crisis_expand_frozen()  # once only
+        self.env.invalidate_all()
+        self.assertEqual(len(update.recipient_ids), 21)
         with self.assertRaises(ZeroDivisionError):
             with self.env.cr.savepoint():
                 self.Update._crisis_lock_pending(4)
@@ -178,6 +191,15 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
         self._run_job()
         self.assertEqual(len(self._emails_of(self.impacts)), 4)
         self.assertEqual(sorted(set(update.recipient_ids.mapped("state"))), ["cancelled", "sent"])
+
+    def test_stopped_before_the_job_starts_nobody_is_emailed(self):
+        _action, update, _capture = self._send()
+        update.with_user(self.user_manager).action_cancel()
+        self._run_job()
+        self.assertEqual(update.state, "cancelled")
+        self.assertFalse(self._emails_of(self.impacts))
+        self.assertFalse(update.recipient_ids)
+        self.assertEqual(self.Update._crisis_count_pending(), 0)
 
     def test_two_workers_send_one_update_each_customer_once(self):
         """Two cron workers on one send: distinct batches, each customer once.
