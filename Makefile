@@ -3,6 +3,7 @@
 #   make test  [TEST_DB=crisis_test]                lint + every test
 #   make bench [BENCH_DB=crisis_bench] [BENCH_SCRIPTS="add_customers notify crons"]
 #              [BENCH_ARGS="--runs 3"]              the benchmarks (see tools/bench.sh)
+#   make screenshots [SHOTS_DB=crisis_shots]         the README's screenshots, en + zh_CN
 #   make lint | make setup | make pot | make readme | make clean
 PORT ?= 8069
 DB ?= crisis
@@ -12,7 +13,7 @@ BENCH_ARGS ?=
 BENCH_SCRIPTS ?= add_customers notify crons
 export PORT DB TEST_DB UPDATE BENCH_DB BENCH_SCRIPTS
 
-.PHONY: run test bench lint setup pot readme clean
+.PHONY: run test bench lint setup pot readme clean screenshots
 run:
 	@bash tools/run.sh
 test:
@@ -29,3 +30,5 @@ readme:
 	@python3 tools/gen_readme.py
 clean:
 	@bash tools/clean.sh
+screenshots:
+	@bash tools/screenshots.sh

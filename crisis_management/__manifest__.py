@@ -38,6 +38,9 @@
         "demo/crisis_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crisis_management/static/src/js/crisis_kanban_renderer.js",
+        ],
         "web.assets_tests": [
             "crisis_management/static/tests/tours/**/*",
         ],

@@ -444,6 +444,7 @@ class CrisisCompensation(models.Model):
         template = self.env.ref("crisis_management.mail_template_compensation_offer")
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Send Offer"),
             "res_model": "mail.compose.message",
             "view_mode": "form",
             "views": [(False, "form")],
@@ -509,10 +510,11 @@ class CrisisCompensation(models.Model):
         compensations.activity_unlink([TO_APPROVE])
 
     @api.model
-    def _crisis_totals(self, field_name, ids):
-        """{id: committed amount in company currency} grouped by ``field_name``."""
+    def _crisis_totals(self, field_name, ids, states=COMMITTED_STATES):
+        """{id: amount in company currency of the compensations in ``states``
+        (committed ones by default)} grouped by ``field_name``."""
         groups = self._read_group(
-            [(field_name, "in", ids), ("state", "in", COMMITTED_STATES)],
+            [(field_name, "in", ids), ("state", "in", tuple(states))],
             [field_name],
             ["amount_company:sum"],
         )

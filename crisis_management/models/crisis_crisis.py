@@ -37,6 +37,14 @@ SLA_BREACH = "crisis_management.mail_act_crisis_sla_breach"
 # language, sends the statement back to draft
 STATEMENT_FIELDS = ("public_statement", "public_title")
 UPDATE_DUE = "crisis_management.mail_act_crisis_update_due"
+# the customer totals of a crisis, computed together by _compute_impact_stats
+IMPACT_STATS = (
+    "affected_count",
+    "contacted_count",
+    "priority_count",
+    "to_contact_count",
+    "contacted_rate",
+)
 
 
 class CrisisCrisis(models.Model):
@@ -92,6 +100,8 @@ class CrisisCrisis(models.Model):
         readonly=False,
         precompute=True,
     )
+    # the calendar's colours by severity: red, orange, yellow, green
+    severity_color = fields.Integer(compute="_compute_severity_color")
     stage_id = fields.Many2one(
         "crisis.stage",
         required=True,
@@ -131,6 +141,7 @@ class CrisisCrisis(models.Model):
         "crisis.team", string="Response Team", tracking=True, check_company=True
     )
     team_member_ids = fields.One2many(related="team_id.member_ids", string="Team Members")
+    team_leader_id = fields.Many2one(related="team_id.leader_id", string="Team Leader")
     member_user_ids = fields.Many2many(
         "res.users",
         "crisis_crisis_member_user_rel",
@@ -177,6 +188,17 @@ class CrisisCrisis(models.Model):
         store=True,
         copy=False,
         tracking=True,
+    )
+    # The calendar draws a crisis from its declaration to its resolution, or to
+    # now while it is open. Not stored: "now" would go stale in a stored column
+    # (a daily recompute would still be up to a day late, and rewrite every open
+    # crisis). The calendar only needs a field it can read and search on, and
+    # ``_search_date_span_end`` answers its range domain from the stored dates.
+    date_span_end = fields.Datetime(
+        string="Span End",
+        compute="_compute_date_span_end",
+        search="_search_date_span_end",
+        help="The end of the crisis in the calendar: its resolution, or now while it is open.",
     )
 
     description = fields.Html(help="What happened, as far as it is known.")
@@ -260,6 +282,12 @@ class CrisisCrisis(models.Model):
         store=True,
         help="When the affected customers should hear from us again.",
     )
+    update_countdown = fields.Char(
+        string="Next Update Countdown",
+        compute="_compute_update_countdown",
+        help="Time left before the next customer update is due, or how late it is; "
+        "empty for drills and resolved crises.",
+    )
     reminded_update = fields.Datetime(
         copy=False,
         help="The customer update due date the communications owner was last reminded of.",
@@ -308,6 +336,12 @@ class CrisisCrisis(models.Model):
         compute="_compute_sla_status",
         search="_search_sla_status",
     )
+    ack_countdown = fields.Char(
+        string="Acknowledgement Countdown",
+        compute="_compute_ack_countdown",
+        help="Time left to acknowledge the crisis, or how late the acknowledgement is; "
+        "empty once acknowledged or resolved.",
+    )
 
     # response
     playbook_id = fields.Many2one(
@@ -335,6 +369,12 @@ class CrisisCrisis(models.Model):
         string="Plan Progress",
         help="Share of the action steps done, cancelled steps left out.",
     )
+    steps_outside_team_count = fields.Integer(
+        compute="_compute_steps_outside_team_count",
+        string="Open Steps Outside the Team",
+        help="Open action steps assigned to people who are neither the crisis lead nor in "
+        "its response team: Reassign Open Steps gives them to the team.",
+    )
 
     # compensation
     compensation_ids = fields.One2many("crisis.compensation", "crisis_id", string="Compensations")
@@ -346,6 +386,12 @@ class CrisisCrisis(models.Model):
         currency_field="company_currency_id",
         string="Compensation Cost",
         help="Approved and delivered compensations, in company currency.",
+    )
+    compensation_pending_total = fields.Monetary(
+        compute="_compute_compensation",
+        currency_field="company_currency_id",
+        string="Compensation To Approve",
+        help="Compensations waiting for approval, in company currency.",
     )
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency"
@@ -361,6 +407,13 @@ class CrisisCrisis(models.Model):
     )
     priority_count = fields.Integer(
         string="Priority Customers", compute="_compute_impact_stats", store=True, aggregator="sum"
+    )
+    to_contact_count = fields.Integer(
+        string="Not Contacted",
+        compute="_compute_impact_stats",
+        store=True,
+        aggregator="sum",
+        help="Affected customers not contacted yet.",
     )
     contacted_rate = fields.Float(
         string="Contacted (%)",
@@ -389,6 +442,13 @@ class CrisisCrisis(models.Model):
                 crisis.severity = crisis.type_id.default_severity
             elif not crisis.severity:
                 crisis.severity = "medium"
+
+    @api.depends("severity")
+    def _compute_severity_color(self):
+        # indexes of Odoo's colour palette (o_calendar_color_N)
+        colors = {"critical": 1, "high": 2, "medium": 3, "low": 10}
+        for crisis in self:
+            crisis.severity_color = colors.get(crisis.severity, 0)
 
     @api.depends("type_id")
     def _compute_playbook_id(self):
@@ -421,6 +481,43 @@ class CrisisCrisis(models.Model):
                 crisis.date_closed = False
             elif not crisis.date_closed:
                 crisis.date_closed = now
+
+    @api.depends("date_declared", "date_resolved")
+    def _compute_date_span_end(self):
+        now = fields.Datetime.now()
+        for crisis in self:
+            if crisis.date_resolved or not crisis.date_declared:
+                crisis.date_span_end = crisis.date_resolved
+            else:
+                # declared ahead of time: a crisis never ends before it starts
+                crisis.date_span_end = max(crisis.date_declared, now)
+
+    def _search_date_span_end(self, operator, value):
+        """The calendar's range domain (``date_span_end >= start``) on the stored
+        dates: the resolution date, else ``max(date_declared, now)``."""
+        compare = {
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+        }
+        if operator not in compare or not value:
+            raise UserError(self.env._("Unsupported search on the span end of crises."))
+        value = fields.Datetime.to_datetime(value)
+        now_matches = compare[operator](fields.Datetime.now(), value)
+        declared = [("date_declared", operator, value)]
+        if operator in (">", ">="):
+            # max(declared, now) > value: now is enough, else the declaration date
+            open_domain = expression.TRUE_DOMAIN if now_matches else declared
+        else:
+            # max(declared, now) < value: both must be
+            open_domain = declared if now_matches else expression.FALSE_DOMAIN
+        return expression.OR(
+            [
+                [("date_resolved", "!=", False), ("date_resolved", operator, value)],
+                expression.AND([[("date_resolved", "=", False)], open_domain]),
+            ]
+        )
 
     @api.depends("stage_id", "member_user_ids")
     @api.depends_context("uid")
@@ -520,6 +617,45 @@ class CrisisCrisis(models.Model):
             except OverflowError:  # out of range input, refused by the constraints
                 crisis.date_next_update = False
 
+    @api.depends("date_next_update", "stage_id.is_resolved")
+    def _compute_update_countdown(self):
+        # not stored: it moves with the clock, and is read when the card is shown
+        now = fields.Datetime.now()
+        for crisis in self:
+            if not crisis.date_next_update or crisis.stage_id.is_resolved:
+                crisis.update_countdown = False
+                continue
+            crisis.update_countdown = crisis._crisis_countdown(
+                crisis.date_next_update,
+                now,
+                due=self.env._("Update due in %(duration)s"),
+                late=self.env._("Update %(duration)s late"),
+                now_text=self.env._("Update due now"),
+            )
+
+    @api.model
+    def _crisis_duration_text(self, seconds):
+        """A duration as people in a hurry read it, rounded down (never more
+        time than there is): minutes under an hour, hours under two days, then
+        days."""
+        minutes = int(seconds // 60)
+        if minutes < 60:
+            return self.env._("%(count)s min", count=minutes)
+        hours = minutes // 60
+        if hours < 48:
+            return self.env._("%(count)s h", count=hours)
+        return self.env._("%(count)s days", count=hours // 24)
+
+    @api.model
+    def _crisis_countdown(self, deadline, now, due, late, now_text):
+        """``due`` or ``late`` (with a ``%(duration)s`` placeholder) filled with
+        the time until or since ``deadline``; ``now_text`` within a minute of it."""
+        seconds = (deadline - now).total_seconds()
+        if abs(seconds) < 60:
+            return now_text
+        text = due if seconds > 0 else late
+        return text % {"duration": self._crisis_duration_text(abs(seconds))}
+
     def _compute_rating_response_rate(self):
         # sudo: counts only, like the parent mixin's rating statistics
         requested = dict(
@@ -596,6 +732,24 @@ class CrisisCrisis(models.Model):
             return ["!", *domain]
         return domain
 
+    @api.depends("sla_deadline", "date_acknowledged", "stage_id.is_resolved")
+    def _compute_ack_countdown(self):
+        """Not stored: it moves with the clock. Empty once acknowledged, and
+        once resolved (nobody chases the first response of a resolved crisis:
+        the escalation job leaves it too)."""
+        now = fields.Datetime.now()
+        for crisis in self:
+            if crisis.date_acknowledged or not crisis.sla_deadline or crisis.stage_id.is_resolved:
+                crisis.ack_countdown = False
+                continue
+            crisis.ack_countdown = crisis._crisis_countdown(
+                crisis.sla_deadline,
+                now,
+                due=self.env._("Ack due in %(duration)s"),
+                late=self.env._("Ack %(duration)s late"),
+                now_text=self.env._("Ack due now"),
+            )
+
     @api.depends("impact_ids.contact_status", "impact_ids.is_priority")
     def _compute_impact_stats(self):
         # sudo: counting lines is not reading them, and a stored total must not
@@ -622,26 +776,29 @@ class CrisisCrisis(models.Model):
             crisis.affected_count = affected
             crisis.contacted_count = contacted
             crisis.priority_count = priority
+            crisis.to_contact_count = affected - contacted
             crisis.contacted_rate = 100.0 * contacted / affected if affected else 0.0
 
     def _crisis_defer_impact_stats(self):
         """Leave the customer totals of these crises to ``_crisis_recompute_impact_stats``."""
-        for name in ("affected_count", "contacted_count", "priority_count", "contacted_rate"):
+        for name in IMPACT_STATS:
             self.env.remove_to_compute(self._fields[name], self)
 
     def _crisis_recompute_impact_stats(self):
-        for name in ("affected_count", "contacted_count", "priority_count", "contacted_rate"):
+        for name in IMPACT_STATS:
             self.env.add_to_compute(self._fields[name], self)
 
     @api.depends("compensation_ids.amount_company", "compensation_ids.state")
     def _compute_compensation(self):
         Compensation = self.env["crisis.compensation"]
         totals = Compensation._crisis_totals("crisis_id", self.ids)
+        pending = Compensation._crisis_totals("crisis_id", self.ids, states=("to_approve",))
         counts = dict(
             Compensation._read_group([("crisis_id", "in", self.ids)], ["crisis_id"], ["__count"])
         )
         for crisis in self:
             crisis.compensation_total = totals.get(crisis.id, 0.0)
+            crisis.compensation_pending_total = pending.get(crisis.id, 0.0)
             crisis.compensation_count = counts.get(crisis, 0)
 
     @api.depends("action_ids.state")
@@ -649,6 +806,19 @@ class CrisisCrisis(models.Model):
         progress = self.env["crisis.action"]._progress_by("crisis_id", self.ids)
         for crisis in self:
             crisis.action_open_count, crisis.action_progress = progress.get(crisis.id, (0, 0.0))
+
+    @api.depends(
+        "user_id",
+        "team_id.leader_id",
+        "team_id.member_ids.user_id",
+        "action_ids.state",
+        "action_ids.user_id",
+    )
+    def _compute_steps_outside_team_count(self):
+        """Also on the form's unsaved values: a new response team shows at once
+        how many open steps it leaves with people outside it."""
+        for crisis in self:
+            crisis.steps_outside_team_count = len(crisis._crisis_steps_outside_team())
 
     # ------------------------------------------------------------------
     # Constraints
@@ -1246,11 +1416,25 @@ class CrisisCrisis(models.Model):
                 }
             )
         done_steps = plan.action_ids.playbook_step_id
-        holders = {}
-        for member in self.team_id.member_ids:
-            holders.setdefault(member.role, member.user_id)
-        if self.team_id.leader_id:
-            holders.setdefault("lead", self.team_id.leader_id)
+        new_steps = playbook.step_ids - done_steps
+        if not new_steps:
+            # said, not silently done: a notification (a dict, fine over XML-RPC)
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("Nothing to add"),
+                    "message": self.env._(
+                        "Every step of playbook %(playbook)s is already in the action plan of "
+                        "%(reference)s.",
+                        playbook=playbook.display_name,
+                        reference=self.reference,
+                    ),
+                    "type": "info",
+                    "sticky": False,
+                },
+            }
+        holders = self._crisis_role_holders()
         self.env["crisis.action"].create(
             [
                 {
@@ -1263,10 +1447,65 @@ class CrisisCrisis(models.Model):
                     "user_id": (holders.get(step.role) or self.user_id).id,
                     "date_deadline": self.date_declared + timedelta(hours=step.deadline_hours),
                 }
-                for step in playbook.step_ids
-                if step not in done_steps
+                for step in new_steps
             ]
         )
+        return True
+
+    def _crisis_role_holders(self):
+        """{role: user} of the response team: the first member holding each
+        role, the team leader for *Crisis Lead* when no member holds it."""
+        self.ensure_one()
+        holders = {}
+        for member in self.team_id.member_ids:
+            holders.setdefault(member.role, member.user_id)
+        if self.team_id.leader_id:
+            holders.setdefault("lead", self.team_id.leader_id)
+        return holders
+
+    def _crisis_steps_outside_team(self):
+        """The open steps assigned to someone who is neither the crisis lead
+        nor in its response team (its leader or members)."""
+        self.ensure_one()
+        members = self.user_id | self.team_id.leader_id | self.team_id.member_ids.user_id
+        return self.action_ids.filtered(
+            lambda step: step.state in OPEN_STATES and step.user_id and step.user_id not in members
+        )
+
+    def action_reassign_open_steps(self):
+        """Give the open steps assigned outside the response team to the team:
+        each to the member holding the step's role, else to the crisis lead.
+
+        Offered on the form when the team changes; one write per new assignee
+        (tracked on each step), one note on the crisis.
+        """
+        # the members as they are now (a many2many condition of the record
+        # rules does not flush them)
+        self.flush_model(["member_user_ids"])
+        for crisis in self:
+            crisis.check_access("write")
+            holders = crisis._crisis_role_holders()
+            steps = crisis._crisis_steps_outside_team()
+            by_user = {}
+            for step in steps:
+                user = holders.get(step.role) or crisis.user_id
+                if user:
+                    by_user[user] = by_user.get(user, step.browse()) | step
+            if not by_user:
+                continue
+            for user, user_steps in by_user.items():
+                user_steps.write({"user_id": user.id})
+            count = sum(len(user_steps) for user_steps in by_user.values())
+            crisis.message_post(
+                body=(
+                    self.env._("1 open step reassigned to the response team.")
+                    if count == 1
+                    else self.env._(
+                        "%(count)s open steps reassigned to the response team.", count=count
+                    )
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         return True
 
     def action_cancel_open_steps(self):
@@ -1287,7 +1526,18 @@ class CrisisCrisis(models.Model):
     def action_view_compensations(self):
         self.ensure_one()
         return self._crisis_action(
-            "crisis_management.crisis_compensation_action", [("crisis_id", "=", self.id)]
+            "crisis_management.crisis_compensation_action",
+            [("crisis_id", "=", self.id)],
+            name=self.env._("Compensations of %s", self.reference),
+        )
+
+    def action_view_compensations_to_approve(self):
+        self.ensure_one()
+        return self._crisis_action(
+            "crisis_management.crisis_compensation_action",
+            [("crisis_id", "=", self.id)],
+            context={"search_default_to_approve": 1},
+            name=self.env._("Compensations of %s", self.reference),
         )
 
     def action_view_impacts(self):

@@ -13,7 +13,7 @@ TEAM_ROLES = [
 
 class CrisisTeamMember(models.Model):
     _name = "crisis.team.member"
-    _description = "Crisis Team Member"
+    _description = "Response Team Member"
     _inherit = ["crisis.workflow.mixin"]
     _order = "team_id, sequence, id"
     _check_company_auto = True

@@ -2,6 +2,7 @@ from . import test_activities_subtypes
 from . import test_background_send
 from . import test_bad_input
 from . import test_compensation
+from . import test_crisis_card
 from . import test_crisis_flow
 from . import test_crisis_security
 from . import test_crisis_sla
@@ -24,4 +25,5 @@ from . import test_stage_access
 from . import test_statement
 from . import test_statement_languages
 from . import test_tour
+from . import test_where_work_is
 from . import test_workflow_guard

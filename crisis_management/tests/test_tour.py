@@ -118,3 +118,12 @@ class TestTour(HttpCase):
         self.assertEqual(
             self.env["mail.mail"].search_count([("res_id", "in", crisis.impact_ids.ids)]), 2
         )
+
+    def test_quick_create_with_team(self):
+        """admin declares a crisis from the board's quick create and gives it
+        its response team there."""
+        team = self.env["crisis.team"].create({"name": "Tour: payments squad"})
+        self.start_tour("/odoo", "crisis_management_quick_create_team_tour", login="admin")
+        crisis = self.env["crisis.crisis"].search([("name", "=", "Tour: frozen checkout")])
+        self.assertEqual(len(crisis), 1)
+        self.assertEqual(crisis.team_id, team)

@@ -85,11 +85,16 @@ class CrisisCompensationWizard(models.TransientModel):
             submit=self.submit,
         )
         kind = dict(self._fields["type"]._description_selection(self.env))[self.type]
+        count = len(compensations)
         if self.submit:
-            message = self.env._(
-                "%(count)s compensations proposed (%(type)s), waiting for approval.",
-                count=len(compensations),
-                type=kind,
+            message = (
+                self.env._("1 compensation proposed (%(type)s), waiting for approval.", type=kind)
+                if count == 1
+                else self.env._(
+                    "%(count)s compensations proposed (%(type)s), waiting for approval.",
+                    count=count,
+                    type=kind,
+                )
             )
             # one notice to the crisis' followers of compensations to approve,
             # not one per compensation
@@ -97,8 +102,12 @@ class CrisisCompensationWizard(models.TransientModel):
                 body=message, subtype_xmlid="crisis_management.mt_crisis_compensation_to_approve"
             )
         else:
-            message = self.env._(
-                "%(count)s compensations proposed (%(type)s).", count=len(compensations), type=kind
+            message = (
+                self.env._("1 compensation proposed (%(type)s).", type=kind)
+                if count == 1
+                else self.env._(
+                    "%(count)s compensations proposed (%(type)s).", count=count, type=kind
+                )
             )
             self.crisis_id.message_post(body=message)
         return {

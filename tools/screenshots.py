@@ -1,0 +1,219 @@
+"""The README's screenshots, in English and Simplified Chinese, from a running Odoo.
+
+Drives Debian's headless Chromium over the DevTools protocol (the
+``websocket-client`` package Odoo's own browser tests use): logs in as the
+administrator (a Crisis Manager) through Odoo's JSON-RPC, sets the user's
+language, opens each screen, clicks what opens a dialog, and saves a PNG per
+screen and language in ``docs/screenshots/`` (``NAME.png`` in English,
+``NAME.zh_CN.png`` in Chinese), plus the crisis board and a crisis on a
+390x844 phone. Called by ``tools/screenshots.sh`` (``make screenshots``),
+which starts the server on the demo database first.
+"""
+
+import argparse
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import requests
+import websocket
+
+DESKTOP = (1280, 860)
+PHONE = (390, 844)
+
+
+class Browser:
+    """A headless Chromium page, driven over the DevTools protocol."""
+
+    def __init__(self, chromium, port):
+        self.profile = tempfile.mkdtemp(prefix="crisis-shots-")
+        self.process = subprocess.Popen(
+            [
+                chromium,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--remote-debugging-port={port}",
+                f"--user-data-dir={self.profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json") as response:
+                    pages = [p for p in json.load(response) if p["type"] == "page"]
+                if pages:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise SystemExit("Chromium did not start")
+            time.sleep(0.3)
+        self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=60)
+        self.next_id = 0
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def evaluate(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    def size(self, width, height, mobile=False):
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
+
+    def wait_for(self, selector, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.evaluate(f"!!document.querySelector({json.dumps(selector)})"):
+                return True
+            time.sleep(0.3)
+        raise RuntimeError(f"{selector} never appeared")
+
+    def open(self, url, selector):
+        self.call("Page.navigate", url=url)
+        time.sleep(1)
+        self.wait_for(selector)
+        time.sleep(1.5)  # the last RPCs and fonts
+
+    def click(self, selector, then):
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+        self.wait_for(then)
+        time.sleep(1.5)
+
+    def shot(self, path):
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        with open(path, "wb") as file:
+            file.write(base64.b64decode(data))
+        print(f"  {os.path.relpath(path)}", flush=True)
+
+    def close(self):
+        self.ws.close()
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def login(base, db):
+    session = requests.Session()
+    response = session.post(
+        f"{base}/web/session/authenticate",
+        json={"jsonrpc": "2.0", "params": {"db": db, "login": "admin", "password": "admin"}},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return session
+
+
+def rpc(session, base, model, method, args, kwargs=None):
+    response = session.post(
+        f"{base}/web/dataset/call_kw",
+        json={
+            "jsonrpc": "2.0",
+            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        },
+        timeout=60,
+    )
+    response.raise_for_status()
+    body = response.json()
+    if "error" in body:
+        raise RuntimeError(body["error"]["data"]["message"])
+    return body["result"]
+
+
+def ref(session, base, xmlid):
+    module, name = xmlid.split(".")
+    rows = rpc(
+        session,
+        base,
+        "ir.model.data",
+        "search_read",
+        [[("module", "=", module), ("name", "=", name)]],
+        {"fields": ["res_id"]},
+    )
+    return rows[0]["res_id"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--url", required=True, help="the Odoo server, e.g. http://127.0.0.1:8069")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--out", required=True, help="folder of the PNG files")
+    parser.add_argument("--chromium", default="chromium")
+    parser.add_argument("--debug-port", type=int, default=9333)
+    args = parser.parse_args(argv)
+    base = args.url.rstrip("/")
+    session = login(base, args.db)
+    uid = rpc(session, base, "res.users", "search", [[("login", "=", "admin")]])[0]
+    recall = ref(session, base, "crisis_management.crisis_crisis_demo_recall")
+    browser = Browser(args.chromium, args.debug_port)
+    browser.call(
+        "Network.setCookie",
+        name="session_id",
+        value=session.cookies["session_id"],
+        url=base,
+    )
+    board_url = f"{base}/odoo/action-crisis_management.crisis_crisis_action"
+    crisis_url = f"{board_url}/{recall}"
+    try:
+        for lang, suffix in (("en_US", ""), ("zh_CN", ".zh_CN")):
+            rpc(session, base, "res.users", "write", [[uid], {"lang": lang}])
+            print(f"{lang}:", flush=True)
+
+            def path(name, suffix=suffix):
+                return os.path.join(args.out, f"{name}{suffix}.png")
+
+            browser.size(*DESKTOP)
+            browser.open(board_url, ".o_kanban_record")
+            browser.shot(path("crisis_kanban"))
+            browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
+            browser.shot(path("crisis_form"))
+            browser.click("button[name=action_add_customers]", ".modal .o_form_view")
+            browser.shot(path("add_customers_wizard"))
+            browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
+            browser.click("button[name=action_notify_customers]", ".modal .o_form_view")
+            browser.shot(path("notify_wizard"))
+            for name, xmlid, selector in (
+                ("affected_customers", "crisis_impact_action", ".o_list_view, .o_kanban_view"),
+                ("compensations", "crisis_compensation_action", ".o_list_view"),
+                ("customer_updates", "crisis_update_action", ".o_list_view"),
+                ("action_steps", "crisis_action_action", ".o_kanban_view, .o_list_view"),
+                ("playbook", "crisis_playbook_action", ".o_list_view, .o_kanban_view"),
+                ("stages", "crisis_stage_action", ".o_list_view"),
+            ):
+                browser.open(f"{base}/odoo/action-crisis_management.{xmlid}", selector)
+                browser.shot(path(name))
+            browser.size(*PHONE, mobile=True)
+            browser.open(board_url, ".o_kanban_record")
+            browser.shot(path("phone_crisis_kanban"))
+            browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
+            browser.shot(path("phone_crisis_form"))
+    finally:
+        rpc(session, base, "res.users", "write", [[uid], {"lang": "en_US"}])
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
