@@ -997,6 +997,7 @@ class CrisisCrisis(models.Model):
 
     def write(self, vals):
         self._crisis_check_values([vals])
+        self._crisis_check_closed()
         if "company_id" in vals and not self._crisis_is_workflow():
             self._check_company_change(vals["company_id"])
         # editing an approved statement or customer-facing title (in the
@@ -1020,6 +1021,25 @@ class CrisisCrisis(models.Model):
             # an update went out: the "customer update due" reminder is done
             self.activity_feedback([UPDATE_DUE])
         return result
+
+    def _crisis_check_closed(self):
+        """A closed crisis is kept as it is, whatever the path (the form shows it
+        read-only): only a Crisis Manager changes it, to reopen or correct it."""
+        if (
+            self.env.su
+            or self._crisis_is_workflow()
+            or self.env.user.has_group("crisis_management.group_crisis_manager")
+        ):
+            return
+        closed = self.filtered("is_closed")
+        if closed:
+            raise UserError(
+                self.env._(
+                    "%(references)s is closed: it is kept as it is. Only a Crisis Manager "
+                    "can change it, or reopen it by moving it back to an open stage.",
+                    references=", ".join(closed.mapped("reference")),
+                )
+            )
 
     def _crisis_statement_changed(self, vals):
         """Whether ``vals`` changes what customers read of this crisis (in the

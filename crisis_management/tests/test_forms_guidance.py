@@ -14,7 +14,7 @@ from freezegun import freeze_time
 from lxml import etree
 
 from odoo import fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -184,6 +184,11 @@ class TestReadOnlyCrisis(CrisisCase, MockEmail):
         self.assertTrue(manager_crisis.can_reopen)
         with self.assertRaises(AssertionError):
             Form(self.crisis.with_user(self.user_crisis)).stage_id = self.stage_responding
+        # nor through the API: the model refuses it too
+        with self.assertRaisesRegex(UserError, "is closed"):
+            self.crisis.with_user(self.user_crisis).write({"name": "Checkout down again"})
+        with self.assertRaisesRegex(UserError, "is closed"):
+            self.crisis.with_user(self.user_crisis).stage_id = self.stage_responding
         form = Form(manager_crisis)
         with self.assertRaises(AssertionError):
             form.name = "Checkout down again"
