@@ -528,7 +528,7 @@ class CrisisCompensation(models.Model):
         automated actions, audit logs, company checks and record rules see them
         as any other; ``create`` draws their references in one query per
         batch. Submitted ones are created waiting for approval, as
-        ``action_submit`` leaves them.
+        ``action_submit`` leaves them, with the approvers' activities.
         """
         self._check_currency_active(self.env["res.currency"].browse(values.get("currency_id")))
         self.check_access("create")
@@ -571,4 +571,14 @@ class CrisisCompensation(models.Model):
                 customer_ids=[],
                 check_existing=False,
             )
+        # each chatter logs its creation, as create() does without the flag:
+        # one batch of messages, no notification
+        compensations._message_log_batch(
+            bodies={
+                compensation.id: compensation._creation_message() for compensation in compensations
+            }
+        )
+        if submit:
+            # the approvers' "Compensation to Approve" activities, as on a submission
+            compensations._schedule_approval_activities()
         return compensations

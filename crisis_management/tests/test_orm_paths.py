@@ -2,6 +2,7 @@ import importlib.util
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from markupsafe import Markup
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
@@ -214,6 +215,13 @@ class TestOrmPaths(CrisisCase, MockEmail):
         self.assertFalse(impacts.with_user(self.lead).compensation_ids)
         Compensation = self.env["crisis.compensation"].with_user(self.lead)
         values = {"type": "voucher", "amount": 20.0, "currency_id": self.company.currency_id.id}
+        approvers = (
+            self.env.ref("crisis_management.group_crisis_manager").users.filtered(
+                lambda user: self.company in user.company_ids and not user.share
+            )
+            - self.lead
+        )
+        self.assertIn(self.user_manager, approvers)
         with (
             patch.object(crisis_compensation, "PROPOSE_BATCH_SIZE", 2),
             self._spy_create("crisis.compensation") as create,
@@ -229,10 +237,27 @@ class TestOrmPaths(CrisisCase, MockEmail):
         self.assertTrue(all(compensations.mapped("date_submitted")))
         self.assertEqual(compensations.user_id, self.lead)
         self.assertEqual(len(set(compensations.mapped("reference"))), 5)
-        self.assertEqual(compensations.message_partner_ids, self.lead.partner_id)
-        # the manager approves them: nobody approves their own
+        self.assertEqual(
+            compensations.message_partner_ids - approvers.partner_id, self.lead.partner_id
+        )
+        # each chatter logs the creation, as create() does
+        for compensation in compensations:
+            self.assertEqual(
+                compensation.message_ids.mapped("body"),
+                [Markup("<p>Crisis Compensation created</p>")],
+            )
+        # the approvers get their activity for each, as on a submission one by one
+        to_approve = self.env.ref(crisis_compensation.TO_APPROVE)
+        for compensation in compensations:
+            activities = compensation.activity_ids.filtered(
+                lambda activity: activity.activity_type_id == to_approve
+            )
+            self.assertEqual(activities.user_id, approvers)
+        # the manager approves them all at once (the list's Approve): nobody
+        # approves their own; the activities end with the request
         compensations.with_user(self.user_manager).action_approve()
         self.assertEqual(set(compensations.mapped("state")), {"approved"})
+        self.assertFalse(compensations.activity_ids)
 
         drafts = Compensation._propose_to(impacts[:2], values)
         self.assertEqual(set(drafts.mapped("state")), {"draft"})

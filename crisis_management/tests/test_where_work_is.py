@@ -324,6 +324,10 @@ class TestWhereWorkIs(CrisisCase):
         ]
         self.assertEqual(len(choice), 1)
         self.assertEqual(fields[choice[0]]["string"], "Crisis Management")
+        # in a section of its own, like an app's, not under "Other"
+        arch = etree.fromstring(self.env.ref("base.user_groups_view").arch)
+        sections = arch.xpath(f"//group[field[@name='{choice[0]}']]")
+        self.assertEqual([section.get("string") for section in sections], ["Crisis Management"])
 
 
 @tagged("post_install", "-at_install")
