@@ -167,6 +167,8 @@ def main(argv=None):
     session = login(base, args.db)
     uid = rpc(session, base, "res.users", "search", [[("login", "=", "admin")]])[0]
     recall = ref(session, base, "crisis_management.crisis_crisis_demo_recall")
+    playbook = ref(session, base, "crisis_management.crisis_playbook_demo_recall")
+    customer = ref(session, base, "base.res_partner_1")
     browser = Browser(args.chromium, args.debug_port)
     browser.call(
         "Network.setCookie",
@@ -199,11 +201,21 @@ def main(argv=None):
                 ("compensations", "crisis_compensation_action", ".o_list_view"),
                 ("customer_updates", "crisis_update_action", ".o_list_view"),
                 ("action_steps", "crisis_action_action", ".o_kanban_view, .o_list_view"),
-                ("playbook", "crisis_playbook_action", ".o_list_view, .o_kanban_view"),
                 ("stages", "crisis_stage_action", ".o_list_view"),
             ):
                 browser.open(f"{base}/odoo/action-crisis_management.{xmlid}", selector)
                 browser.shot(path(name))
+            browser.open(
+                f"{base}/odoo/action-crisis_management.crisis_playbook_action/{playbook}",
+                ".o_form_view .o_field_widget[name=name]",
+            )
+            browser.shot(path("playbook"))
+            browser.open(
+                f"{base}/odoo/action-base.action_partner_form/{customer}",
+                ".o_form_view .o_notebook a[name=crises]",
+            )
+            browser.click(".o_notebook a[name=crises]", ".o_field_widget[name=crisis_impact_ids]")
+            browser.shot(path("partner_crises"))
             browser.size(*PHONE, mobile=True)
             browser.open(board_url, ".o_kanban_record")
             browser.shot(path("phone_crisis_kanban"))
