@@ -40,6 +40,7 @@
     "assets": {
         "web.assets_backend": [
             "crisis_management/static/src/js/crisis_kanban_renderer.js",
+            "crisis_management/static/src/scss/crisis_backend.scss",
         ],
         "web.assets_tests": [
             "crisis_management/static/tests/tours/**/*",

@@ -166,6 +166,18 @@ def main(argv=None):
     base = args.url.rstrip("/")
     session = login(base, args.db)
     uid = rpc(session, base, "res.users", "search", [[("login", "=", "admin")]])[0]
+    # both languages active (a database made with --load-language=zh_CN may
+    # have Chinese only)
+    inactive = rpc(
+        session,
+        base,
+        "res.lang",
+        "search",
+        [[("code", "in", ["en_US", "zh_CN"]), ("active", "=", False)]],
+        {"context": {"active_test": False}},
+    )
+    if inactive:
+        rpc(session, base, "res.lang", "write", [inactive, {"active": True}])
     recall = ref(session, base, "crisis_management.crisis_crisis_demo_recall")
     playbook = ref(session, base, "crisis_management.crisis_playbook_demo_recall")
     customer = ref(session, base, "base.res_partner_1")
