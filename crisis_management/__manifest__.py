@@ -1,6 +1,6 @@
 {
     "name": "Crisis Management",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Services/Crisis Management",
     "summary": "Declare crises, reach every affected customer with one voice, "
     "compensate them and learn from it",
@@ -18,6 +18,7 @@
         "data/crisis_type_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/crisis_signal_data.xml",
         "views/crisis_stage_views.xml",
         "views/crisis_type_views.xml",
         "views/crisis_team_views.xml",
@@ -29,13 +30,21 @@
         "wizard/crisis_notify_wizard_views.xml",
         "wizard/crisis_compensation_wizard_views.xml",
         "views/crisis_crisis_views.xml",
+        "views/crisis_kpi_views.xml",
+        "data/crisis_kpi_data.xml",
         "views/res_partner_views.xml",
         "wizard/crisis_impact_wizard_views.xml",
         "wizard/crisis_config_settings_views.xml",
         "views/crisis_menus.xml",
+        "report/crisis_review_report.xml",
+        "views/crisis_review_views.xml",
+        "wizard/crisis_signal_dismiss_wizard_views.xml",
+        "views/crisis_crisis_signal_views.xml",
+        "views/crisis_signal_rule_views.xml",
     ],
     "demo": [
         "demo/crisis_demo.xml",
+        "demo/crisis_signal_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

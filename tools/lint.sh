@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Lint: ruff (check and format), pylint-odoo with OCA's mandatory checks, and
-# OCA's checks of the addon's XML, CSV and PO files.
+# OCA's checks of the XML, CSV and PO files of the addon and its bridges.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 say "lint: ruff check, ruff format --check, pylint-odoo, oca-checks-odoo-module, oca-checks-po"
 "$VENV/bin/ruff" check --quiet . || die "ruff check found problems"
 "$VENV/bin/ruff" format --check --quiet . || die "ruff format: run '$VENV/bin/ruff format .'"
-"$VENV/bin/python" "$ROOT/tools/gen_readme.py" --check || die "crisis_management/README.rst is out of date: run make readme"
-"$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc" "$ADDON" || die "pylint-odoo found problems"
-"$VENV/bin/oca-checks-odoo-module" --no-verbose "$ADDON" || die "oca-checks-odoo-module found problems"
-"$VENV/bin/oca-checks-po" --no-verbose "$ADDON"/i18n/*.po* || die "oca-checks-po found problems"
+"$VENV/bin/python" "$ROOT/tools/gen_readme.py" --check || die "a README.rst is out of date: run make readme"
+for module in "$ADDON" "${BRIDGES[@]}"; do
+    "$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc" "$module" || die "pylint-odoo found problems in $module"
+    "$VENV/bin/oca-checks-odoo-module" --no-verbose "$module" || die "oca-checks-odoo-module found problems in $module"
+    "$VENV/bin/oca-checks-po" --no-verbose "$module"/i18n/*.po* || die "oca-checks-po found problems in $module"
+done

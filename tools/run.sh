@@ -7,6 +7,17 @@ PORT=${PORT:-8069}
 DB=${DB:-crisis}
 
 "$ROOT/tools/setup.sh"
+# PDF printing (the post-incident review): Odoo renders PDFs with wkhtmltopdf
+if ! command -v wkhtmltopdf >/dev/null 2>&1; then
+    if as_root && command -v apt-get >/dev/null 2>&1; then
+        say "installing wkhtmltopdf (PDF reports) with apt-get"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends wkhtmltopdf; } >>"$LOGS/apt.log" 2>&1 \
+            || say "could not install wkhtmltopdf (see $LOGS/apt.log): PDF printing is off"
+    else
+        say "wkhtmltopdf is missing: PDF printing is off (e.g. sudo apt-get install wkhtmltopdf)"
+    fi
+fi
 source "$ROOT/tools/pg.sh"
 pg_stop_on_exit
 pg_start

@@ -155,6 +155,23 @@ def ref(session, base, xmlid):
     return rows[0]["res_id"]
 
 
+def review_pdf(session, base, review, png):
+    """The first page of the review's PDF, as Odoo prints it (wkhtmltopdf),
+    made a picture with poppler's pdftoppm."""
+    response = session.get(
+        f"{base}/report/pdf/crisis_management.report_crisis_review/{review}", timeout=120
+    )
+    response.raise_for_status()
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = os.path.join(folder, "review.pdf")
+        with open(pdf, "wb") as file:
+            file.write(response.content)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", pdf, png[:-4]],
+            check=True,
+        )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--url", required=True, help="the Odoo server, e.g. http://127.0.0.1:8069")
@@ -181,6 +198,18 @@ def main(argv=None):
     recall = ref(session, base, "crisis_management.crisis_crisis_demo_recall")
     playbook = ref(session, base, "crisis_management.crisis_playbook_demo_recall")
     customer = ref(session, base, "base.res_partner_1")
+    review = ref(session, base, "crisis_management.crisis_review_demo_drill")
+    rule = ref(session, base, "crisis_management.crisis_signal_rule_demo_low_ratings")
+    suspected = rpc(
+        session,
+        base,
+        "crisis.crisis",
+        "search",
+        [[("signal_rule_id", "=", rule), ("signal_state", "=", "suspected")]],
+        {"limit": 1},
+    )
+    # wkhtmltopdf fetches the report's styles from this server
+    rpc(session, base, "ir.config_parameter", "set_param", ["report.url", base])
     browser = Browser(args.chromium, args.debug_port)
     browser.call(
         "Network.setCookie",
@@ -228,6 +257,28 @@ def main(argv=None):
             )
             browser.click(".o_notebook a[name=crises]", ".o_field_widget[name=crisis_impact_ids]")
             browser.shot(path("partner_crises"))
+            review_url = f"{base}/odoo/action-crisis_management.crisis_review_action/{review}"
+            browser.open(review_url, ".o_form_view .o_field_widget[name=summary]")
+            browser.shot(path("review_form"))
+            browser.click(".o_notebook a[name=timeline]", ".o_crisis_timeline")
+            browser.shot(path("review_timeline"))
+            review_pdf(session, base, review, path("review_pdf"))
+            # the early warning: the rule, and the suspected crisis it raised
+            browser.open(
+                f"{base}/odoo/action-crisis_management.crisis_signal_rule_action/{rule}",
+                ".o_form_view .o_field_widget[name=name]",
+            )
+            browser.shot(path("signal_rule"))
+            if suspected:
+                browser.open(f"{board_url}/{suspected[0]}", ".o_form_view")
+                browser.shot(path("signal_suspected_crisis"))
+            # the Dashboards app (the bridge module)
+            browser.open(
+                f"{base}/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action",
+                ".o-spreadsheet canvas, .o_spreadsheet_dashboard_action canvas",
+            )
+            time.sleep(3)  # the charts
+            browser.shot(path("dashboard"))
             browser.size(*PHONE, mobile=True)
             browser.open(board_url, ".o_kanban_record")
             browser.shot(path("phone_crisis_kanban"))

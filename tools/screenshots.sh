@@ -16,20 +16,31 @@ if ! fc-list 2>/dev/null | grep -qi "zenhei\|noto sans cjk"; then
         || { apt-get update -q >/dev/null && apt-get install -y -q fonts-wqy-zenhei >/dev/null; } \
         || die "could not install fonts-wqy-zenhei"
 fi
+# the review's PDF: wkhtmltopdf prints it, poppler's pdftoppm makes it a picture
+for tool in wkhtmltopdf:wkhtmltopdf pdftoppm:poppler-utils; do
+    if ! command -v "${tool%%:*}" >/dev/null 2>&1; then
+        say "installing ${tool#*:}"
+        apt-get install -y -q --no-install-recommends "${tool#*:}" >/dev/null 2>&1 \
+            || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${tool#*:}" >/dev/null; } \
+            || die "could not install ${tool#*:}"
+    fi
+done
 source "$ROOT/tools/pg.sh"
 pg_stop_on_exit
 pg_start
 write_odoo_conf
 
 odoo=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$SHOTS_DB")
+MODULES=$(IFS=,; echo "$ADDON,${BRIDGES[*]}")
 state=$(db_psql -d "$SHOTS_DB" -c "SELECT state FROM ir_module_module WHERE name = '$ADDON'" 2>/dev/null || true)
 if [ "$state" != installed ]; then
-    say "installing $ADDON with demo data into $SHOTS_DB (log: $LOGS/shots.log)"
-    "${odoo[@]}" -i "$ADDON" --load-language=zh_CN --stop-after-init --logfile="$LOGS/shots.log" \
-        || die "installing $ADDON failed (see $LOGS/shots.log)"
+    say "installing $MODULES with demo data into $SHOTS_DB (log: $LOGS/shots.log)"
+    "${odoo[@]}" -i "$MODULES" --load-language=zh_CN --stop-after-init --logfile="$LOGS/shots.log" \
+        || die "installing $MODULES failed (see $LOGS/shots.log)"
 else
-    "${odoo[@]}" -u "$ADDON" --load-language=zh_CN --stop-after-init --logfile="$LOGS/shots.log" \
-        || die "updating $ADDON failed (see $LOGS/shots.log)"
+    # the addon upgraded, the bridges installed when new
+    "${odoo[@]}" -u "$MODULES" -i "$MODULES" --load-language=zh_CN --stop-after-init \
+        --logfile="$LOGS/shots.log" || die "updating $MODULES failed (see $LOGS/shots.log)"
 fi
 "${odoo[@]}" --db-filter="^$SHOTS_DB\$" --http-port="$SHOTS_PORT" --gevent-port=$((SHOTS_PORT + 3)) \
     --logfile="$LOGS/shots.log" &

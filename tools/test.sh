@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: lint, then install the addon into a fresh database, check a large
+# make test: lint, then install the addon and its bridges (with the Odoo apps
+# they bridge to) into a fresh database, check a large
 # send on a real multi-worker Odoo (tools/multiworker_send.sh), and run every
 # test (browser tours included) with pytest-odoo. Non-zero on any failure;
 # the last line printed is pytest's summary.
@@ -13,15 +14,16 @@ source "$ROOT/tools/pg.sh"
 pg_stop_on_exit
 pg_start
 write_odoo_conf
+MODULES=$(IFS=,; echo "$ADDON,${BRIDGES[*]}")
 
-say "installing $ADDON into a fresh database $TEST_DB (log: $LOGS/test-install.log)"
+say "installing $MODULES into a fresh database $TEST_DB (log: $LOGS/test-install.log)"
 db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$TEST_DB\" WITH (FORCE)"
 rm -rf "$STATE/data/filestore/$TEST_DB"
-"$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$TEST_DB" -i "$ADDON" \
+"$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$TEST_DB" -i "$MODULES" \
     --stop-after-init --log-level=info --logfile="$LOGS/test-install.log" \
-    || die "installing $ADDON failed (see $LOGS/test-install.log)"
+    || die "installing $MODULES failed (see $LOGS/test-install.log)"
 "$VENV/bin/python" "$ROOT/tools/checklog.py" "$LOGS/test-install.log" \
-    || die "installing $ADDON logged warnings or errors"
+    || die "installing $MODULES logged warnings or errors"
 
 # a large send on a real multi-worker Odoo, a cron worker killed mid-batch
 "$ROOT/tools/multiworker_send.sh" || die "the multi-worker send check failed (see above and $LOGS/multiworker.log)"
@@ -30,4 +32,4 @@ say "running the tests"
 cd "$ROOT"
 PYTHONPATH="$ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m pytest \
     -p pytest_checklog --odoo-config="$ODOO_CONF" --odoo-database="$TEST_DB" --odoo-http \
-    --odoo-log-level=warn -p no:cacheprovider "$@" "$ADDON/tests"
+    --odoo-log-level=warn -p no:cacheprovider "$@" "$ADDON/tests" "${BRIDGES[@]/%//tests}"

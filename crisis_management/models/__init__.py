@@ -14,10 +14,15 @@ from . import crisis_action
 from . import crisis_update
 from . import crisis_update_recipient
 from . import crisis_crisis
+from . import crisis_crisis_kpi
 from . import crisis_impact
 from . import crisis_impact_job
 from . import crisis_compensation
+from . import crisis_review
+from . import crisis_crisis_review
 from . import mail_mail
 from . import rating_rating
 from . import res_company
 from . import res_partner
+from . import crisis_signal_rule
+from . import crisis_crisis_signal

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from .crisis_team_member import TEAM_ROLES
@@ -11,6 +11,13 @@ ACTION_STATES = [
     ("cancelled", "Cancelled"),
 ]
 OPEN_STATES = ("todo", "in_progress")
+# what a corrective action of a post-incident review is for
+CORRECTIVE_KINDS = [
+    ("mitigate", "Mitigate"),
+    ("prevent", "Prevent"),
+    ("process", "Process"),
+    ("other", "Other"),
+]
 # the reminder of a step due soon or overdue (scheduled job)
 STEP_DUE = "crisis_management.mail_act_crisis_step_due"
 
@@ -45,6 +52,18 @@ class CrisisAction(models.Model):
         related="plan_id.company_id", store=True, index=True, precompute=True
     )
     is_drill = fields.Boolean(related="crisis_id.is_drill")
+    # a corrective action of the post-incident review: it stays open after the
+    # crisis is closed, and neither the plan's progress nor closing waits for it
+    is_corrective = fields.Boolean(
+        related="plan_id.is_corrective", store=True, index=True, string="Corrective Action"
+    )
+    kind = fields.Selection(
+        CORRECTIVE_KINDS,
+        string="Corrective Kind",
+        tracking=True,
+        help="What the corrective action is for: limit the harm of such a crisis (mitigate), "
+        "keep it from happening again (prevent), change how the team works (process).",
+    )
     playbook_step_id = fields.Many2one("crisis.playbook.step", ondelete="set null", index=True)
     description = fields.Text()
     role = fields.Selection(TEAM_ROLES)
@@ -92,14 +111,15 @@ class CrisisAction(models.Model):
         return domain if (operator == "=") == value else ["!", *domain]
 
     @api.model
-    def _progress_by(self, field_name, ids):
-        """{id: (open steps, progress %)} of the steps grouped by ``field_name``.
+    def _progress_by(self, field_name, ids, domain=()):
+        """{id: (open steps, progress %)} of the steps grouped by ``field_name``
+        (among those of ``domain``).
 
         Progress is the share of steps done, cancelled steps left out.
         """
         counts = {}
         for record, state, count in self._read_group(
-            [(field_name, "in", ids)], [field_name, "state"], ["__count"]
+            [(field_name, "in", ids), *domain], [field_name, "state"], ["__count"]
         ):
             counts.setdefault(record.id, {})[state] = count
         result = {}
@@ -136,6 +156,18 @@ class CrisisAction(models.Model):
             note_of=lambda step: step.crisis_id.display_name,
             activity_type_xmlid=STEP_DUE,
         )
+
+    @api.constrains("kind", "plan_id")
+    def _check_kind(self):
+        missing = self.filtered(lambda step: step.is_corrective and not step.kind)
+        if missing:
+            raise ValidationError(
+                self.env._(
+                    "%(step)s is a corrective action: say what it is for (mitigate, prevent, "
+                    "process or other).",
+                    step=missing[0].name,
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

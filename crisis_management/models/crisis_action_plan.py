@@ -7,6 +7,7 @@ class CrisisActionPlan(models.Model):
     _inherit = ["mail.thread", "crisis.workflow.mixin"]
     _order = "crisis_id, id"
     _check_company_auto = True
+    _crisis_workflow_fields = ("is_corrective",)
 
     name = fields.Char(required=True, tracking=True)
     crisis_id = fields.Many2one(
@@ -16,6 +17,8 @@ class CrisisActionPlan(models.Model):
         related="crisis_id.company_id", store=True, index=True, precompute=True
     )
     is_drill = fields.Boolean(related="crisis_id.is_drill")
+    # the plan of the post-incident review's corrective actions (one per crisis)
+    is_corrective = fields.Boolean(string="Corrective Actions", readonly=True, copy=False)
     playbook_id = fields.Many2one("crisis.playbook", ondelete="set null", index=True)
     user_id = fields.Many2one(
         "res.users",

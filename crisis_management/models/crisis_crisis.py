@@ -801,9 +801,12 @@ class CrisisCrisis(models.Model):
             crisis.compensation_pending_total = pending.get(crisis.id, 0.0)
             crisis.compensation_count = counts.get(crisis, 0)
 
-    @api.depends("action_ids.state")
+    @api.depends("action_ids.state", "action_ids.is_corrective")
     def _compute_action_progress(self):
-        progress = self.env["crisis.action"]._progress_by("crisis_id", self.ids)
+        # the response plan: the review's corrective actions come after it
+        progress = self.env["crisis.action"]._progress_by(
+            "crisis_id", self.ids, [("is_corrective", "=", False)]
+        )
         for crisis in self:
             crisis.action_open_count, crisis.action_progress = progress.get(crisis.id, (0, 0.0))
 
@@ -834,6 +837,18 @@ class CrisisCrisis(models.Model):
         self.ensure_one()
         if not self.stage_id.is_closed:
             return False
+        missing = self._crisis_close_missing()
+        if not missing:
+            return False
+        return self.env._(
+            "Crisis %(reference)s cannot be closed yet:\n%(missing)s",
+            reference=self.reference,
+            missing="\n".join(f"- {line}" for line in missing),
+        )
+
+    def _crisis_close_missing(self):
+        """What this crisis lacks to be closed: a list of sentences."""
+        self.ensure_one()
         missing = []
         open_count = self._origin.action_open_count
         if open_count:
@@ -851,13 +866,7 @@ class CrisisCrisis(models.Model):
                     "in the Analysis tab."
                 )
             )
-        if not missing:
-            return False
-        return self.env._(
-            "Crisis %(reference)s cannot be closed yet:\n%(missing)s",
-            reference=self.reference,
-            missing="\n".join(f"- {line}" for line in missing),
-        )
+        return missing
 
     @api.constrains("stage_id", "root_cause")
     def _check_can_close(self):
@@ -1485,11 +1494,17 @@ class CrisisCrisis(models.Model):
 
     def _crisis_steps_outside_team(self):
         """The open steps assigned to someone who is neither the crisis lead
-        nor in its response team (its leader or members)."""
+        nor in its response team (its leader or members). Corrective actions
+        are not: their owners are whoever the review chose."""
         self.ensure_one()
         members = self.user_id | self.team_id.leader_id | self.team_id.member_ids.user_id
         return self.action_ids.filtered(
-            lambda step: step.state in OPEN_STATES and step.user_id and step.user_id not in members
+            lambda step: (
+                step.state in OPEN_STATES
+                and not step.is_corrective
+                and step.user_id
+                and step.user_id not in members
+            )
         )
 
     def action_reassign_open_steps(self):
@@ -1531,7 +1546,10 @@ class CrisisCrisis(models.Model):
     def action_cancel_open_steps(self):
         if not self.env.user.has_group("crisis_management.group_crisis_manager"):
             raise AccessError(self.env._("Only a Crisis Manager can cancel the open steps."))
-        self.action_ids.filtered(lambda a: a.state in OPEN_STATES).action_cancel()
+        # the response plan's steps: corrective actions outlive the crisis
+        self.action_ids.filtered(
+            lambda a: a.state in OPEN_STATES and not a.is_corrective
+        ).action_cancel()
         return True
 
     def action_view_actions(self):

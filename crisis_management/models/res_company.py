@@ -70,6 +70,20 @@ class ResCompany(models.Model):
         default=True,
         help="A new crisis gets the action plan of its type's default playbook.",
     )
+    crisis_review_required_severity = fields.Selection(
+        [
+            ("none", "Never"),
+            ("low", "Every crisis"),
+            ("medium", "Medium, high and critical crises"),
+            ("high", "High and critical crises"),
+            ("critical", "Critical crises"),
+        ],
+        string="Approved Review Required to Close",
+        default="high",
+        required=True,
+        help="Closing a crisis of this severity or above needs an approved post-incident "
+        "review. Drills never need one.",
+    )
 
     @api.constrains(
         "crisis_sla_critical_hours",

@@ -27,3 +27,6 @@ from . import test_statement_languages
 from . import test_tour
 from . import test_where_work_is
 from . import test_workflow_guard
+from . import test_review
+from . import test_signal_rules
+from . import test_kpis

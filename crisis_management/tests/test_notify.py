@@ -440,7 +440,8 @@ class TestNotifyScale(CrisisCase):
         wizard.action_send()
         self.env.flush_all()
         small = self.cr.sql_log_count - before
-        self.assertLessEqual(small, 80)
+        # (the crisis' customer KPIs are counted once per send, not per customer)
+        self.assertLessEqual(small, 83)
         self.assertEqual(wizard.crisis_id.update_ids.sent_count, 100)
 
         wizard = self._wizard_for(self.partners_large)

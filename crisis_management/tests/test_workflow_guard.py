@@ -30,6 +30,12 @@ FREE_STATE_FIELDS = {
 }
 
 
+def has_guard(env, model_name):
+    """Whether the model has the workflow guard (``_inherit`` of the registry's
+    class is only its last extension's)."""
+    return model_name in env["crisis.workflow.mixin"]._inherit_children
+
+
 def crisis_models(env):
     return sorted(
         name
@@ -145,6 +151,18 @@ class TestWorkflowGuard(CrisisCase):
         records["crisis.update.recipient"] = self.env["crisis.update.recipient"].create(
             {"update_id": update.id, "impact_id": self.impacts[1].id}
         )
+        records["crisis.signal.rule"] = self.env["crisis.signal.rule"].create(
+            {
+                "name": "Low ratings",
+                "model_id": self.env.ref("rating.model_rating_rating").id,
+                "type_id": self.type_outage.id,
+            }
+        )
+        # another crisis' review first: a value to forge the crisis' review with
+        self.env["crisis.review"].create(
+            {"crisis_id": self._create_crisis(user=self.user_manager).id}
+        )
+        records["crisis.review"] = self.env["crisis.review"].create({"crisis_id": self.crisis.id})
         return records
 
     # ------------------------------------------------------------------
@@ -156,9 +174,7 @@ class TestWorkflowGuard(CrisisCase):
         unguarded = []
         for model_name in crisis_models(self.env):
             Model = self.env[model_name]
-            guarded = (
-                Model._crisis_guarded_fields() if "crisis.workflow.mixin" in Model._inherit else {}
-            )
+            guarded = Model._crisis_guarded_fields() if has_guard(self.env, model_name) else {}
             for name, field in Model._fields.items():
                 if not field.store or name in MAGIC_COLUMNS or name in guarded:
                     continue
@@ -186,12 +202,15 @@ class TestWorkflowGuard(CrisisCase):
                 return {"partner_id": self.env["res.partner"].create({"name": "New"}).id}
             if model_name == "crisis.team.member":
                 return {"role": next(roles)}
+            if model_name == "crisis.review":
+                # one review per crisis
+                return {"crisis_id": self._create_crisis(user=self.user_manager).id}
             return {}
 
         walked = 0
         for model_name in crisis_models(self.env):
             Model = self.env[model_name]
-            if "crisis.workflow.mixin" not in Model._inherit:
+            if not has_guard(self.env, model_name):
                 continue
             record = records[model_name]
             for name, is_workflow in Model._crisis_guarded_fields().items():
@@ -249,7 +268,7 @@ class TestWorkflowGuard(CrisisCase):
                 if o2m.type != "one2many" or o2m.related or o2m.compute:
                     continue
                 Child = self.env[o2m.comodel_name]
-                if "crisis.workflow.mixin" not in Child._inherit:
+                if not has_guard(self.env, o2m.comodel_name):
                     continue
                 child = records[o2m.comodel_name]
                 if child[o2m.inverse_name] != records[model_name]:

@@ -107,6 +107,13 @@ class CrisisConfigSettings(models.TransientModel):
         string="Apply playbooks on declaration",
         help="A new crisis gets the action plan of its type's default playbook.",
     )
+    crisis_review_required_severity = fields.Selection(
+        related="company_id.crisis_review_required_severity",
+        readonly=False,
+        string="Approved review required to close",
+        help="Closing a crisis of this severity or above needs an approved post-incident "
+        "review. Drills never need one.",
+    )
 
     # Odoo's settings are for administrators; crisis managers change these
     # company fields through this dialog only: the related fields write them
