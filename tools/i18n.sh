@@ -22,9 +22,15 @@ modules=$(IFS=,; echo "${addons[*]}")
 for addon in "${addons[@]}"; do
     pot=$ROOT/$addon/i18n/$addon.pot
     mkdir -p "$ROOT/$addon/i18n"
+    : >"$LOGS/i18n-export.log"
     "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$I18N_DB" --modules="$addon" \
-        --i18n-export="$pot" --stop-after-init --logfile="$LOGS/i18n.log" \
-        || die "exporting $pot failed (see $LOGS/i18n.log)"
+        --i18n-export="$pot" --stop-after-init --logfile="$LOGS/i18n-export.log" \
+        || die "exporting $pot failed (see $LOGS/i18n-export.log)"
+    # a file the extractor cannot read loses all its terms: never silently
+    if grep -q "Failed to extract terms" "$LOGS/i18n-export.log"; then
+        git -C "$ROOT" checkout -- "$pot" 2>/dev/null || true
+        die "terms could not be extracted from a file (see $LOGS/i18n-export.log)"
+    fi
     # pip's editable install of an addon (whool) leaves a symlink to the addon
     # in its build/ folder, which Odoo's exporter walks into: drop those
     # duplicate source references.

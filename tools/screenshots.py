@@ -155,11 +155,13 @@ def ref(session, base, xmlid):
     return rows[0]["res_id"]
 
 
-def review_pdf(session, base, review, png):
-    """The first page of the review's PDF, as Odoo prints it (wkhtmltopdf),
-    made a picture with poppler's pdftoppm."""
+def review_pdf(session, base, review, png, lang):
+    """The first page of the review's PDF, as Odoo prints it (wkhtmltopdf) in
+    ``lang``, made a picture with poppler's pdftoppm."""
     response = session.get(
-        f"{base}/report/pdf/crisis_management.report_crisis_review/{review}", timeout=120
+        f"{base}/report/pdf/crisis_management.report_crisis_review/{review}",
+        params={"context": json.dumps({"lang": lang})},
+        timeout=120,
     )
     response.raise_for_status()
     with tempfile.TemporaryDirectory() as folder:
@@ -262,7 +264,7 @@ def main(argv=None):
             browser.shot(path("review_form"))
             browser.click(".o_notebook a[name=timeline]", ".o_crisis_timeline")
             browser.shot(path("review_timeline"))
-            review_pdf(session, base, review, path("review_pdf"))
+            review_pdf(session, base, review, path("review_pdf"), lang)
             # the early warning: the rule, and the suspected crisis it raised
             browser.open(
                 f"{base}/odoo/action-crisis_management.crisis_signal_rule_action/{rule}",

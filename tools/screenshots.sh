@@ -35,12 +35,19 @@ MODULES=$(IFS=,; echo "$ADDON,${BRIDGES[*]}")
 state=$(db_psql -d "$SHOTS_DB" -c "SELECT state FROM ir_module_module WHERE name = '$ADDON'" 2>/dev/null || true)
 if [ "$state" != installed ]; then
     say "installing $MODULES with demo data into $SHOTS_DB (log: $LOGS/shots.log)"
-    "${odoo[@]}" -i "$MODULES" --load-language=zh_CN --stop-after-init --logfile="$LOGS/shots.log" \
+    # in English first (the demo data is written in the installing user's
+    # language), then Chinese loaded
+    "${odoo[@]}" -i "$MODULES" --stop-after-init --logfile="$LOGS/shots.log" \
         || die "installing $MODULES failed (see $LOGS/shots.log)"
+    "${odoo[@]}" -u "$MODULES" --load-language=zh_CN --stop-after-init --logfile="$LOGS/shots.log" \
+        || die "loading zh_CN failed (see $LOGS/shots.log)"
 else
-    # the addon upgraded, the bridges installed when new
-    "${odoo[@]}" -u "$MODULES" -i "$MODULES" --load-language=zh_CN --stop-after-init \
-        --logfile="$LOGS/shots.log" || die "updating $MODULES failed (see $LOGS/shots.log)"
+    # the addon upgraded as users upgrade it (-u), then the bridges installed
+    # when new (an -i of the addon itself would replay its install-only data)
+    "${odoo[@]}" -u "$MODULES" --load-language=zh_CN --stop-after-init --logfile="$LOGS/shots.log" \
+        || die "updating $MODULES failed (see $LOGS/shots.log)"
+    "${odoo[@]}" -i "$(IFS=,; echo "${BRIDGES[*]}")" --stop-after-init --logfile="$LOGS/shots.log" \
+        || die "installing ${BRIDGES[*]} failed (see $LOGS/shots.log)"
 fi
 "${odoo[@]}" --db-filter="^$SHOTS_DB\$" --http-port="$SHOTS_PORT" --gevent-port=$((SHOTS_PORT + 3)) \
     --logfile="$LOGS/shots.log" &

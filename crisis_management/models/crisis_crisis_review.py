@@ -126,8 +126,8 @@ class CrisisCrisis(models.Model):
     # What the review is made of
     # ------------------------------------------------------------------
 
-    def _crisis_key_figures(self):
-        """What the crisis cost and who it reached: (label, value) pairs, in
+    def _crisis_impact_figures(self):
+        """Who the crisis reached and what it cost: (label, value) pairs, in
         the user's language."""
         self.ensure_one()
         return [
@@ -139,13 +139,50 @@ class CrisisCrisis(models.Model):
                 self.env._("Compensations approved or delivered"),
                 format_amount(self.env, self.compensation_total, self.company_currency_id),
             ),
+        ]
+
+    def _crisis_key_figures(self):
+        """The impact figures and the KPIs, as the printed review shows them."""
+        self.ensure_one()
+
+        def hours(value, reached=True):
+            if not reached:
+                return self.env._("not yet")
+            # formatted first: the term extractor evaluates the call's arguments
+            formatted = f"{value:.1f}"
+            return self.env._("%(hours)s hours", hours=formatted)
+
+        return [
+            *self._crisis_impact_figures(),
+            (
+                self.env._("Time to acknowledge"),
+                hours(self.kpi_ack_hours, self.date_acknowledged),
+            ),
+            (
+                self.env._("Time to first customer notice"),
+                hours(self.kpi_first_notice_hours, self.date_first_notice),
+            ),
+            (self.env._("Time to resolve"), hours(self.kpi_resolve_hours, self.date_resolved)),
+            (
+                self.env._("Longest wait between customer updates"),
+                hours(self.kpi_update_gap_hours),
+            ),
+            (self.env._("Customers notified"), f"{self.kpi_notified_rate:.0f} %"),
+            (
+                self.env._("Average satisfaction"),
+                f"{self.kpi_rating_avg:.1f} / 5"
+                if self.kpi_rating_count
+                else self.env._("no rating yet"),
+            ),
+            (self.env._("Churn risks"), str(self.kpi_churn_count)),
+            (self.env._("Customers lost"), str(self.kpi_lost_count)),
             (self.env._("Open corrective actions"), str(self.corrective_open_count)),
         ]
 
     def _crisis_impact_summary(self):
         """The impact section's first text, from the crisis' figures."""
         self.ensure_one()
-        figures = self._crisis_key_figures()[:5]
+        figures = self._crisis_impact_figures()
         return Markup("<ul>%s</ul>") % Markup("").join(
             Markup("<li>%s: <strong>%s</strong></li>") % figure for figure in figures
         )

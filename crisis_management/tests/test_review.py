@@ -359,6 +359,8 @@ class TestPostIncidentReview(CrisisCase):
             "Declared",
             "Key Figures",
             "Customers affected",
+            "Time to acknowledge",
+            "Longest wait between customer updates",
             "Route alerts to on-call",
             "Mitigate",
         ):
