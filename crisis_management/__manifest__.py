@@ -1,13 +1,13 @@
 {
     "name": "Crisis Management",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Services/Crisis Management",
     "summary": "Declare crises, reach every affected customer with one voice, "
     "compensate them and learn from it",
     "author": "Crisis Management Contributors",
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["mail", "rating"],
+    "depends": ["mail", "rating", "portal"],
     "data": [
         "security/crisis_security.xml",
         "security/ir.model.access.csv",

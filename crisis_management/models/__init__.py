@@ -26,3 +26,4 @@ from . import res_company
 from . import res_partner
 from . import crisis_signal_rule
 from . import crisis_crisis_signal
+from . import crisis_impact_portal

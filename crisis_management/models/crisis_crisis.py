@@ -113,6 +113,7 @@ class CrisisCrisis(models.Model):
         group_expand="_read_group_expand_full",
     )
     is_resolved = fields.Boolean(related="stage_id.is_resolved", string="Resolved")
+    customer_status = fields.Selection(related="stage_id.customer_status")
     is_closed = fields.Boolean(related="stage_id.is_closed", string="Closed")
     # what the current user may do on the crisis as saved (the form follows them)
     can_edit = fields.Boolean(

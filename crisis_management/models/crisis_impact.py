@@ -43,6 +43,7 @@ class CrisisImpact(models.Model):
         "crisis.workflow.mixin",
         "crisis.mail.batch",
         "crisis.reminder.mixin",
+        "portal.mixin",
     ]
     _order = "is_priority desc, impact_level_rank desc, id"
     _rec_name = "partner_id"

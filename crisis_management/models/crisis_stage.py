@@ -1,5 +1,13 @@
 from odoo import fields, models
 
+# the status of a crisis in customer words, as status pages put it
+CUSTOMER_STATUSES = [
+    ("investigating", "Investigating"),
+    ("identified", "Identified"),
+    ("monitoring", "Monitoring"),
+    ("resolved", "Resolved"),
+]
+
 
 class CrisisStage(models.Model):
     _name = "crisis.stage"
@@ -26,6 +34,14 @@ class CrisisStage(models.Model):
     description = fields.Text(
         translate=True,
         help="What a crisis in this stage needs; shown on the kanban column.",
+    )
+    # what customers read of the stage (their page, the public status page)
+    customer_status = fields.Selection(
+        CUSTOMER_STATUSES,
+        required=True,
+        default="investigating",
+        help="What customers read of a crisis in this stage, on their page and on the "
+        "public status page.",
     )
     mail_template_id = fields.Many2one(
         "mail.template",

@@ -1,4 +1,7 @@
+import importlib.util
+
 from odoo.tests import tagged
+from odoo.tools import file_path
 
 from .common import CrisisCase
 
@@ -21,6 +24,43 @@ class TestInstall(CrisisCase):
         self.assertEqual(stages.filtered("is_resolved"), resolved | closed)
         self.assertEqual(stages.filtered("is_closed"), closed)
         self.assertEqual(stages.filtered("fold"), resolved | closed)
+
+    def test_stages_say_what_customers_read(self):
+        stages = self.env["crisis.stage"].search([])
+        self.assertEqual(
+            stages.mapped("customer_status"),
+            ["investigating", "investigating", "identified", "monitoring", "resolved", "resolved"],
+        )
+        crisis = self._create_crisis()
+        self.assertEqual(crisis.customer_status, "investigating")
+
+    def test_upgrade_gives_the_shipped_stages_their_customer_status(self):
+        """18.0.1.4.0: the stages are noupdate; the migration sets their status."""
+        stages = self.env["crisis.stage"].with_context(active_test=False).search([])
+        stages.customer_status = "investigating"
+        custom = self.env["crisis.stage"].create(
+            {"name": "Fixed for good", "is_resolved": True, "sequence": 50}
+        )
+        kept = self.env.ref("crisis_management.crisis_stage_monitoring")
+        kept.customer_status = "identified"  # changed by someone: kept
+        spec = importlib.util.spec_from_file_location(
+            "post_migrate", file_path("crisis_management/migrations/18.0.1.4.0/post-migrate.py")
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.3.0")
+        self.env.invalidate_all()
+        self.assertEqual(
+            self.env.ref("crisis_management.crisis_stage_new").customer_status, "investigating"
+        )
+        self.assertEqual(
+            self.env.ref("crisis_management.crisis_stage_responding").customer_status, "identified"
+        )
+        self.assertEqual(kept.customer_status, "identified")
+        self.assertEqual(
+            self.env.ref("crisis_management.crisis_stage_closed").customer_status, "resolved"
+        )
+        self.assertEqual(custom.customer_status, "resolved")
 
     def test_stage_names_in_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
