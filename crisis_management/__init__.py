@@ -1,5 +1,6 @@
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
+from . import controllers
 from . import models
 from . import wizard
 

@@ -20,6 +20,8 @@ from . import crisis_impact_job
 from . import crisis_compensation
 from . import crisis_review
 from . import crisis_crisis_review
+from . import crisis_crisis_status
+from . import crisis_update_status
 from . import mail_mail
 from . import rating_rating
 from . import res_company

@@ -30,3 +30,5 @@ from . import test_workflow_guard
 from . import test_review
 from . import test_signal_rules
 from . import test_kpis
+from . import test_status_page
+from . import test_portal

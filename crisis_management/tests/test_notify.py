@@ -440,8 +440,10 @@ class TestNotifyScale(CrisisCase):
         wizard.action_send()
         self.env.flush_all()
         small = self.cr.sql_log_count - before
-        # (the crisis' customer KPIs are counted once per send, not per customer)
-        self.assertLessEqual(small, 83)
+        # (the crisis' customer KPIs are counted once per send, not per customer;
+        # the portal links read the customers' users and contacts once per batch
+        # and give them their signup parameters in one write)
+        self.assertLessEqual(small, 86)
         self.assertEqual(wizard.crisis_id.update_ids.sent_count, 100)
 
         wizard = self._wizard_for(self.partners_large)

@@ -1,0 +1,71 @@
+import uuid
+
+from odoo import api, models
+from odoo.osv import expression
+
+
+class CrisisImpact(models.Model):
+    """The customer's page of an affected-customer line (Odoo's portal).
+
+    Portal users get no access right on the lines: the portal controller
+    checks the access (a line's token, or the line of the user's commercial
+    entity) and reads as superuser only what the page shows. Internal content
+    (talking points, notes, churn risk, other customers) never reaches it.
+    """
+
+    _inherit = "crisis.impact"  # pylint: disable=consider-merging-classes-inherited
+
+    def _compute_access_url(self):
+        for impact in self:
+            impact.access_url = f"/my/crises/{impact.id}"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # every line gets its token at creation, in the same INSERT: the emails
+        # to thousands of customers carry it without a write per line
+        for vals in vals_list:
+            vals.setdefault("access_token", str(uuid.uuid4()))
+        return super().create(vals_list)
+
+    def _crisis_email_template(self, template):
+        self._crisis_portal_prefetch()
+        return super()._crisis_email_template(template)
+
+    def _crisis_portal_prefetch(self):
+        """Read for all the customers at once what Odoo's portal reads for each
+        when it links an email to the customer's page (its access button with
+        the signup parameters, ``portal`` ``_notify_get_recipients_groups``):
+        two queries per batch instead of two per customer."""
+        partners = self.sudo().partner_id
+        partners.fetch(["user_ids", "child_ids"])
+
+    @api.model
+    def _crisis_portal_domain(self, partner=None):
+        """The lines shown on the portal to ``partner`` (the current user's by
+        default): theirs and their commercial entity's, of crises that speak
+        to customers (an approved statement, not a drill)."""
+        partner = partner if partner is not None else self.env.user.partner_id
+        return expression.AND(
+            [
+                [("partner_id", "child_of", partner.commercial_partner_id.ids)],
+                self._crisis_portal_visible_domain(),
+            ]
+        )
+
+    @api.model
+    def _crisis_portal_visible_domain(self):
+        """Lines a customer may see at all, whoever they are."""
+        return [
+            ("crisis_id.statement_state", "=", "approved"),
+            ("crisis_id.is_drill", "=", False),
+        ]
+
+    def _crisis_portal_sent_updates(self):
+        """The updates this customer was emailed, the latest first."""
+        self.ensure_one()
+        recipients = (
+            self.env["crisis.update.recipient"]
+            .sudo()
+            .search([("impact_id", "=", self.id), ("state", "=", "sent")])
+        )
+        return recipients.update_id.sorted(lambda u: (u.date_sent, u.id), reverse=True)
