@@ -1251,7 +1251,14 @@ class CrisisCrisis(models.Model):
         return True
 
     def _crisis_notify(
-        self, audience, template, kind="progress", body=None, audience_kind="all", detail=False
+        self,
+        audience,
+        template,
+        kind="progress",
+        body=None,
+        audience_kind="all",
+        detail=False,
+        is_public=False,
     ):
         """Send ``template`` to the affected customers ``audience`` of this crisis.
 
@@ -1262,6 +1269,7 @@ class CrisisCrisis(models.Model):
 
         :param body: the text of the update (``update_body`` in templates);
             the approved public statement when empty
+        :param is_public: the update is also shown on the public status page
         """
         self.ensure_one()
         if template.model != "crisis.impact":
@@ -1288,6 +1296,7 @@ class CrisisCrisis(models.Model):
             name=single_line(subject) or template.name,
             audience=audience_kind,
             audience_detail=detail,
+            is_public=is_public,
         )
         self.sudo().date_last_update = fields.Datetime.now()
         return update

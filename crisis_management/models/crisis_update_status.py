@@ -3,10 +3,6 @@ from odoo.exceptions import AccessError
 
 from .crisis_workflow_mixin import as_workflow
 
-# The marker the notify wizard puts in the context for the update it sends
-# to be public. A Python object: nothing from the external API can be it.
-PUBLIC_UPDATE = object()
-
 
 class CrisisUpdate(models.Model):
     """Customer updates shown on the public status page, by choice."""
@@ -27,12 +23,6 @@ class CrisisUpdate(models.Model):
         guarded = super()._crisis_guarded_fields()
         guarded["is_public"] = True
         return guarded
-
-    @api.model
-    def _crisis_queue(self, crisis, audience_impacts, template, kind, body=False, **values):
-        if self.env.context.get("crisis_update_public") is PUBLIC_UPDATE:
-            values["is_public"] = True
-        return super()._crisis_queue(crisis, audience_impacts, template, kind, body=body, **values)
 
     def _crisis_set_public(self, public):
         if not self.env.user.has_group("crisis_management.group_crisis_manager"):

@@ -3,6 +3,5 @@ from . import crisis_impact_wizard
 from . import crisis_compensation_wizard
 from . import crisis_config_settings
 from . import crisis_notify_wizard
-from . import crisis_notify_wizard_status
 from . import mail_compose_message
 from . import crisis_signal_dismiss_wizard
