@@ -1,6 +1,6 @@
 {
     "name": "Crisis Management",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Services/Crisis Management",
     "summary": "Declare crises, reach every affected customer with one voice, "
     "compensate them and learn from it",
@@ -11,6 +11,7 @@
     "data": [
         "security/crisis_security.xml",
         "security/ir.model.access.csv",
+        "security/crisis_subscription_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_message_subtype_data.xml",
@@ -19,6 +20,7 @@
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/crisis_signal_data.xml",
+        "data/crisis_subscription_mail_data.xml",
         "views/crisis_stage_views.xml",
         "views/crisis_type_views.xml",
         "views/crisis_team_views.xml",
@@ -41,13 +43,17 @@
         "views/crisis_status_views.xml",
         "views/crisis_status_templates.xml",
         "views/crisis_portal_templates.xml",
+        "views/crisis_unsubscribe_templates.xml",
         "wizard/crisis_signal_dismiss_wizard_views.xml",
         "views/crisis_crisis_signal_views.xml",
         "views/crisis_signal_rule_views.xml",
+        "views/crisis_subscription_views.xml",
+        "views/crisis_subscription_templates.xml",
     ],
     "demo": [
         "demo/crisis_demo.xml",
         "demo/crisis_signal_demo.xml",
+        "demo/crisis_portal_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -6,8 +6,10 @@ administrator (a Crisis Manager) through Odoo's JSON-RPC, sets the user's
 language, opens each screen, clicks what opens a dialog, and saves a PNG per
 screen and language in ``docs/screenshots/`` (``NAME.png`` in English,
 ``NAME.zh_CN.png`` in Chinese), plus the crisis board and a crisis on a
-390x844 phone. Called by ``tools/screenshots.sh`` (``make screenshots``),
-which starts the server on the demo database first.
+390x844 phone, and what customers see logged out: an affected customer's page
+(in the customer's language) and the public status page. Called by
+``tools/screenshots.sh`` (``make screenshots``), which starts the server on
+the demo database first.
 """
 
 import argparse
@@ -174,6 +176,72 @@ def review_pdf(session, base, review, png, lang):
         )
 
 
+# the demo recall, as a company that speaks Chinese to its customers words it
+RECALL_TITLE_ZH = "召回：L-2611 批次 Aurora 台灯可能过热"
+RECALL_STATEMENT_ZH = (
+    "部分 L-2611 批次的 Aurora 台灯在使用一小时后可能过热。请拔下电源并停止使用。"
+    "我们将免费为您更换或全额退款，并上门收回故障台灯。"
+)
+
+
+def prepare_customer_view(session, base, recall):
+    """The demo recall in Chinese too, approved again and published."""
+    context = {"context": {"lang": "zh_CN"}}
+    title = rpc(session, base, "crisis.crisis", "read", [[recall], ["public_title"]], context)
+    if title[0]["public_title"] != RECALL_TITLE_ZH:
+        rpc(
+            session,
+            base,
+            "crisis.crisis",
+            "update_field_translations",
+            [[recall], "public_title", {"zh_CN": RECALL_TITLE_ZH}],
+        )
+        terms = rpc(
+            session,
+            base,
+            "crisis.crisis",
+            "get_field_translations",
+            [[recall], "public_statement"],
+            {"langs": ["zh_CN"]},
+        )[0]
+        rpc(
+            session,
+            base,
+            "crisis.crisis",
+            "update_field_translations",
+            [[recall], "public_statement", {"zh_CN": {terms[0]["source"]: RECALL_STATEMENT_ZH}}],
+        )
+    state = rpc(
+        session, base, "crisis.crisis", "read", [[recall], ["statement_state", "is_published"]]
+    )[0]
+    if state["statement_state"] != "approved":
+        rpc(session, base, "crisis.crisis", "action_approve_statement", [[recall]])
+    if not state["is_published"]:
+        rpc(session, base, "crisis.crisis", "action_publish", [[recall]])
+
+
+def customer_view(browser, session, base, recall, line, lang, path):
+    """Logged out: the customer's page of ``line`` in ``lang`` (the
+    customer's language), and the status pages in ``lang``."""
+    fields = ["partner_id", "access_token"]
+    partner = rpc(session, base, "crisis.impact", "read", [[line], fields])[0]
+    rpc(session, base, "res.partner", "write", [[partner["partner_id"][0]], {"lang": lang}])
+    browser.call("Network.deleteCookies", name="session_id", url=base)
+    browser.size(DESKTOP[0], 1400)
+    browser.open(
+        f"{base}/my/crises/{line}?access_token={partner['access_token']}", "#crisis_statement"
+    )
+    browser.shot(path("customer_page"))
+    browser.size(*DESKTOP)
+    browser.open(f"{base}/status?lang={lang}", ".o_crisis_status_page")
+    browser.shot(path("status_page"))
+    browser.open(f"{base}/status/{recall}?lang={lang}", ".o_crisis_status_page")
+    browser.shot(path("status_crisis"))
+    browser.call(
+        "Network.setCookie", name="session_id", value=session.cookies["session_id"], url=base
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--url", required=True, help="the Odoo server, e.g. http://127.0.0.1:8069")
@@ -210,6 +278,12 @@ def main(argv=None):
         [[("signal_rule_id", "=", rule), ("signal_state", "=", "suspected")]],
         {"limit": 1},
     )
+    line = ref(session, base, "crisis_management.crisis_impact_demo_recall_08")
+    customer_lang = rpc(session, base, "crisis.impact", "read", [[line], ["partner_id"]])[0][
+        "partner_id"
+    ]
+    customer_lang = rpc(session, base, "res.partner", "read", [[customer_lang[0]], ["lang"]])[0]
+    prepare_customer_view(session, base, recall)
     # wkhtmltopdf fetches the report's styles from this server
     rpc(session, base, "ir.config_parameter", "set_param", ["report.url", base])
     browser = Browser(args.chromium, args.debug_port)
@@ -281,6 +355,7 @@ def main(argv=None):
             )
             time.sleep(3)  # the charts
             browser.shot(path("dashboard"))
+            customer_view(browser, session, base, recall, line, lang, path)
             browser.size(*PHONE, mobile=True)
             browser.open(board_url, ".o_kanban_record")
             browser.shot(path("phone_crisis_kanban"))
@@ -288,6 +363,13 @@ def main(argv=None):
             browser.shot(path("phone_crisis_form"))
     finally:
         rpc(session, base, "res.users", "write", [[uid], {"lang": "en_US"}])
+        rpc(
+            session,
+            base,
+            "res.partner",
+            "write",
+            [[customer_lang["id"]], {"lang": customer_lang["lang"]}],
+        )
         browser.close()
     return 0
 

@@ -1,2 +1,4 @@
 from . import portal
 from . import status
+from . import subscription
+from . import unsubscribe

@@ -1,7 +1,7 @@
 from odoo import http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
-from odoo.tools import format_datetime
+from odoo.tools import format_amount, format_datetime
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -65,12 +65,76 @@ class CrisisPortal(CustomerPortal):
             if request.env.user._is_public() and not access_token:
                 return request.redirect(f"/web/login?redirect=/my/crises/{impact_id}")
             return request.redirect("/my")
-        lang = impact_sudo.partner_id.lang
-        if request.env.user._is_public() and lang in dict(request.env["res.lang"].get_installed()):
-            # the visitor of the emailed link reads the page in the customer's language
-            request.update_context(lang=lang)
+        self._crisis_customer_lang(impact_sudo)
         values = self._crisis_page_values(impact_sudo, access_token, **kw)
         return request.render("crisis_management.portal_crisis_page", values)
+
+    @http.route(
+        ["/my/crises/<int:impact_id>/compensation/<int:compensation_id>/accept"],
+        type="json",
+        auth="public",
+        website=True,
+    )
+    def portal_crisis_compensation_accept(
+        self, impact_id, compensation_id, access_token=None, name=None, signature=None
+    ):
+        """The customer accepts a compensation with their name and, optionally,
+        their signature (Odoo's portal signature widget, as a quotation)."""
+        # the widget posts to the URL with the token in its query string
+        access_token = access_token or request.httprequest.args.get("access_token")
+        try:
+            impact_sudo, compensation_sudo = self._crisis_compensation_check_access(
+                impact_id, compensation_id, access_token
+            )
+        except (AccessError, MissingError):
+            return {"error": request.env._("This compensation is not available.")}
+        self._crisis_customer_lang(impact_sudo)
+        try:
+            # nothing of a refused answer is kept
+            with request.env.cr.savepoint():
+                compensation_sudo.with_context(lang=request.env.lang)._crisis_portal_accept(
+                    name, signature, request.httprequest.remote_addr
+                )
+        except (UserError, ValidationError) as error:
+            return {"error": error.args[0]}
+        return {
+            "force_refresh": True,
+            "redirect_url": impact_sudo.get_portal_url(
+                query_string="&message=compensation_accepted", anchor="crisis_compensations"
+            ),
+        }
+
+    @http.route(
+        ["/my/crises/<int:impact_id>/compensation/<int:compensation_id>/decline"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_crisis_compensation_decline(
+        self, impact_id, compensation_id, access_token=None, decline_reason=None, **kw
+    ):
+        """The customer declines a compensation, with a reason: it goes back to the agent."""
+        try:
+            impact_sudo, compensation_sudo = self._crisis_compensation_check_access(
+                impact_id, compensation_id, access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        self._crisis_customer_lang(impact_sudo)
+        try:
+            with request.env.cr.savepoint():
+                compensation_sudo.with_context(lang=request.env.lang)._crisis_portal_decline(
+                    decline_reason, request.httprequest.remote_addr
+                )
+            message = "compensation_declined"
+        except (UserError, ValidationError):
+            message = "compensation_not_answered"
+        return request.redirect(
+            impact_sudo.get_portal_url(
+                query_string=f"&message={message}", anchor="crisis_compensations"
+            )
+        )
 
     # ------------------------------------------------------------------
     # Access and values
@@ -105,6 +169,30 @@ class CrisisPortal(CustomerPortal):
         if not Impact.sudo().search_count(visible):
             raise AccessError(request.env._("This page is not available."))
         return impact_sudo
+
+    def _crisis_compensation_check_access(self, impact_id, compensation_id, access_token=None):
+        """The line ``impact_id`` and its compensation ``compensation_id``, as
+        superuser, if the visitor may see the line (see
+        ``_crisis_impact_check_access``) and the compensation is one of those
+        its page shows: never another line's (IDOR), nor a request the
+        customer was not offered.
+
+        :raise AccessError, MissingError: the visitor may not see them
+        """
+        impact_sudo = self._crisis_impact_check_access(impact_id, access_token)
+        Compensation = request.env["crisis.compensation"]
+        domain = [("id", "=", compensation_id)] + Compensation._crisis_portal_domain(impact_sudo)
+        # sudo: the domain is the compensations the line's page shows
+        compensation_sudo = Compensation.sudo().search(domain)
+        if not compensation_sudo:
+            raise MissingError(request.env._("This compensation is not available."))
+        return impact_sudo, compensation_sudo
+
+    def _crisis_customer_lang(self, impact_sudo):
+        """The visitor of the emailed link reads in the customer's language."""
+        lang = impact_sudo.partner_id.lang
+        if request.env.user._is_public() and lang in dict(request.env["res.lang"].get_installed()):
+            request.update_context(lang=lang)
 
     def _crisis_line_summary(self, impact_sudo):
         """What the list of ``/my/crises`` shows of a line (the lines are sudo)."""
@@ -150,6 +238,7 @@ class CrisisPortal(CustomerPortal):
         if crisis.date_next_update and not crisis.is_resolved:
             date_next = format_datetime(env, crisis.date_next_update, tz=tz, dt_format="medium")
         token = impact_sudo._portal_ensure_token()
+        user = env.user
         values = {
             "page_name": "crisis_page",
             "crisis_title": crisis.public_title,
@@ -165,6 +254,12 @@ class CrisisPortal(CustomerPortal):
             "company_phone": company.phone,
             "agent_name": impact_sudo.user_id.name,
             "customer_name": partner.name,
+            # who answers a compensation offer: the logged-in user, else the customer
+            "signer_name": partner.name if user._is_public() else user.partner_id.name,
+            "compensations": self._crisis_compensation_values(impact_sudo, token, tz),
+            "rating": self._crisis_rating_values(impact_sudo) if crisis.is_resolved else False,
+            # the outcome of an answer (known codes only are shown)
+            "message": kw.get("message"),
         }
         values = self._get_page_view_values(
             impact_sudo, access_token, values, "my_crises_history", False, **kw
@@ -173,3 +268,92 @@ class CrisisPortal(CustomerPortal):
         # no right on the lines themselves
         values["token"] = token
         return values
+
+    def _crisis_compensation_values(self, impact_sudo, token, tz):
+        """The compensations offered to the customer of the line: approved,
+        delivered, or answered by them (``impact_sudo`` is sudo)."""
+        env = request.env
+        Compensation = env["crisis.compensation"]
+        # sudo: the line's own compensations, after the access check
+        compensations = Compensation.sudo().search(
+            Compensation._crisis_portal_domain(impact_sudo), order="id"
+        )
+        types = dict(Compensation._fields["type"]._description_selection(env))
+        base_url = f"{impact_sudo.access_url}/compensation"
+        result = []
+        for compensation in compensations:
+            response = compensation.customer_response
+            if response == "declined":
+                status = env._("Declined")
+            elif compensation.state == "cancelled":
+                status = env._("Withdrawn")
+            elif compensation.state == "delivered":
+                status = env._("Delivered")
+            elif response == "accepted":
+                status = env._("Accepted")
+            else:
+                status = env._("Waiting for your answer")
+            answerable = response == "none" and compensation.state == "approved"
+            result.append(
+                {
+                    "id": compensation.id,
+                    "reference": compensation.reference,
+                    "type": types.get(compensation.type, ""),
+                    "amount": format_amount(env, compensation.amount, compensation.currency_id)
+                    if compensation.amount
+                    else False,
+                    "description": compensation.description,
+                    "status": status,
+                    "response": response,
+                    "state": compensation.state,
+                    "signed_by": compensation.customer_signed_by,
+                    "response_date": format_datetime(
+                        env, compensation.customer_response_date, tz=tz, dt_format="medium"
+                    )
+                    if compensation.customer_response_date
+                    else False,
+                    "decline_reason": compensation.customer_decline_reason,
+                    "can_answer": answerable,
+                    "accept_url": f"{base_url}/{compensation.id}/accept?access_token={token}",
+                    "decline_url": f"{base_url}/{compensation.id}/decline?access_token={token}",
+                }
+            )
+        return result
+
+    def _crisis_rating_values(self, impact_sudo):
+        """The satisfaction rating of a resolved crisis on the customer's page:
+        the token of Odoo's ``/rate/<token>/<score>`` links, the same the
+        satisfaction request emails (``_rating_get_access_token``), and the
+        rating the customer already gave, if any (its token changes it)."""
+        env = request.env
+        # the partner the satisfaction request asks, as Odoo's rating mixin finds it
+        partner = impact_sudo._rating_get_partner()
+        # sudo: the line's ratings, after the access check
+        given = (
+            env["rating.rating"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", impact_sudo._name),
+                    ("res_id", "=", impact_sudo.id),
+                    ("partner_id", "=", partner.id),
+                    ("consumed", "=", True),
+                ],
+                order="write_date desc, id desc",
+                limit=1,
+            )
+        )
+        if given:
+            texts = dict(given._fields["rating_text"]._description_selection(env))
+            return {
+                "token": given.access_token,
+                "given": int(given.rating),
+                "given_label": texts.get(given.rating_text, ""),
+            }
+        return {
+            # the open rating the satisfaction request made, else a new one: as
+            # the request's template does
+            "token": impact_sudo._rating_get_access_token(),
+            "given": False,
+            "given_label": False,
+        }

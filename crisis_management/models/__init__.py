@@ -29,3 +29,7 @@ from . import res_partner
 from . import crisis_signal_rule
 from . import crisis_crisis_signal
 from . import crisis_impact_portal
+from . import crisis_impact_unsubscribe
+from . import crisis_compensation_portal
+from . import crisis_subscription
+from . import crisis_impact_subscription

@@ -564,12 +564,13 @@ class CrisisImpact(models.Model):
     def _crisis_classify_recipients(self):
         """Split these lines into those to email and those to skip, in one query.
 
-        Skipped: customers without a valid email address (``no_email``), and
-        those whose address is on the email blacklist (``blacklisted``); the
-        others are to email (``sent``).
+        Skipped: customers without a valid email address (``no_email``),
+        those whose address is on the email blacklist (``blacklisted``), and
+        those who unsubscribed from the notices of this crisis
+        (``unsubscribed``); the others are to email (``sent``).
 
         :return: ``Recipients``: the ids of the lines to email, in id order, and
-            {line id: ``sent`` | ``no_email`` | ``blacklisted``}
+            {line id: ``sent`` | ``no_email`` | ``blacklisted`` | ``unsubscribed``}
         """
         self.env.flush_all()
         self.env.cr.execute(
@@ -585,7 +586,8 @@ class CrisisImpact(models.Model):
 
     @api.model
     def _crisis_count_recipients(self, domain):
-        """{``sent`` | ``no_email`` | ``blacklisted``: number of lines} of ``domain``.
+        """{``sent`` | ``no_email`` | ``blacklisted`` | ``unsubscribed``: number of
+        lines} of ``domain``.
 
         As ``_crisis_classify_recipients``, counted by the database: nothing
         is read per line, whatever their number.
@@ -616,6 +618,7 @@ class CrisisImpact(models.Model):
         return SQL(
             """CASE WHEN COALESCE(partner.email_normalized, '') = '' THEN 'no_email'
                     WHEN blacklist.id IS NOT NULL THEN 'blacklisted'
+                    WHEN impact.is_unsubscribed THEN 'unsubscribed'
                     ELSE 'sent' END"""
         )
 
@@ -648,7 +651,7 @@ class CrisisImpact(models.Model):
         )
         has_token = set(open_ratings.mapped("res_id"))
         # tokens only for the customers the email reaches: none for those
-        # without email or blacklisted, who are never asked
+        # without email, blacklisted or unsubscribed, who are never asked
         emailed = self.browse(self._crisis_classify_recipients().impact_ids)
         model_id = self.env["ir.model"]._get_id(self._name)
         Rating.create(
@@ -668,8 +671,8 @@ class CrisisImpact(models.Model):
         self.invalidate_recordset(["rating_ids"])
         # and what the template reads to find each customer's token
         self.sudo().rating_ids.mapped("partner_id")
-        # the customers actually emailed (not those without email or
-        # blacklisted) get their request date when their email is made
+        # the customers actually emailed (not those without email, blacklisted
+        # or unsubscribed) get their request date when their email is made
         self._crisis_send(template, kind="satisfaction")
 
     def _crisis_send(self, template, kind="progress", body=None, audience="all", detail=False):
@@ -678,9 +681,10 @@ class CrisisImpact(models.Model):
         One ``crisis.update`` per crisis records the send, with these lines as
         its audience, frozen now. One personalised email per customer,
         rendered in the customer's language and queued in Odoo's mail queue;
-        customers without a valid email or on the blacklist are skipped and
-        counted. Each email is a message on the customer's line; the lines get
-        their last contact date and leave "to contact". Up to the company's
+        customers without a valid email, on the blacklist or unsubscribed from
+        the crisis are skipped and counted. Each email is a message on the
+        customer's line; the lines get their last contact date and leave "to
+        contact". Up to the company's
         threshold this happens now; above it, the sending jobs do it in the
         background, in committed batches (see ``crisis.update``).
 

@@ -66,6 +66,7 @@ class CrisisUpdate(models.Model):
         "sent_count",
         "no_email_count",
         "blacklisted_count",
+        "unsubscribed_count",
         "failed_count",
         "date_done",
         "body_is_statement",
@@ -126,6 +127,10 @@ class CrisisUpdate(models.Model):
     blacklisted_count = fields.Integer(
         string="Blacklisted", help="Customers skipped: their address is on the email blacklist."
     )
+    unsubscribed_count = fields.Integer(
+        string="Unsubscribed",
+        help="Customers skipped: they unsubscribed from the notices of this crisis.",
+    )
     skipped_count = fields.Integer(
         string="Skipped", compute="_compute_skipped_count", store=True, aggregator="sum"
     )
@@ -134,10 +139,12 @@ class CrisisUpdate(models.Model):
         help="Share of the audience handled: emailed, skipped or failed.",
     )
 
-    @api.depends("no_email_count", "blacklisted_count")
+    @api.depends("no_email_count", "blacklisted_count", "unsubscribed_count")
     def _compute_skipped_count(self):
         for update in self:
-            update.skipped_count = update.no_email_count + update.blacklisted_count
+            update.skipped_count = (
+                update.no_email_count + update.blacklisted_count + update.unsubscribed_count
+            )
 
     @api.depends("total_count", "state")
     def _compute_progress(self):
@@ -430,13 +437,15 @@ class CrisisUpdate(models.Model):
                     "sent_count": count.get("sent", 0),
                     "no_email_count": count.get("no_email", 0),
                     "blacklisted_count": count.get("blacklisted", 0),
+                    "unsubscribed_count": count.get("unsubscribed", 0),
                     "failed_count": count.get("failed", 0),
                 }
             )
             update.crisis_id.sudo()._message_log(
                 body=self.env._(
                     "Customer update %(update)s sent: %(sent)s email(s) queued, "
-                    "%(skipped)s customer(s) skipped (no email address or blacklisted), "
+                    "%(skipped)s customer(s) skipped (no email address, blacklisted or "
+                    "unsubscribed), "
                     "%(failed)s failed.",
                     update=update.display_name,
                     sent=update.sent_count,

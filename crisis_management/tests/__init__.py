@@ -32,3 +32,7 @@ from . import test_signal_rules
 from . import test_kpis
 from . import test_status_page
 from . import test_portal
+from . import test_portal_tours
+from . import test_subscription
+from . import test_portal_compensation
+from . import test_unsubscribe

@@ -5,6 +5,7 @@ as the user who tries, the way Odoo's external API (and so the browser
 console) would call them.
 """
 
+import base64
 from datetime import date, datetime
 
 from odoo import Command, fields
@@ -65,6 +66,8 @@ def sample_value(env, field, current):
         return not current
     if field.type in ("char", "text", "html"):
         return "forged"
+    if field.type == "binary":
+        return base64.b64encode(b"forged")
     if field.type == "many2many":
         records = env[field.comodel_name].search([], limit=3, order="id desc")
         return [Command.set((records - current)[:1].ids)]
@@ -163,6 +166,13 @@ class TestWorkflowGuard(CrisisCase):
             {"crisis_id": self._create_crisis(user=self.user_manager).id}
         )
         records["crisis.review"] = self.env["crisis.review"].create({"crisis_id": self.crisis.id})
+        # nobody but the status page's controller makes subscription requests
+        records["crisis.subscription"] = (
+            self.env["crisis.subscription"]
+            .sudo()
+            .create({"crisis_id": self.crisis.id, "email": "walk@example.com"})
+            .with_env(self.env)
+        )
         return records
 
     # ------------------------------------------------------------------

@@ -71,6 +71,11 @@ class CrisisNotifyWizard(models.TransientModel):
     recipient_count = fields.Integer(string="Emails to Send", compute="_compute_counts")
     no_email_count = fields.Integer(string="Without Email", compute="_compute_counts")
     blacklisted_count = fields.Integer(string="Blacklisted", compute="_compute_counts")
+    unsubscribed_count = fields.Integer(
+        string="Unsubscribed",
+        compute="_compute_counts",
+        help="Customers who unsubscribed from the notices of this crisis: skipped.",
+    )
     preview_impact_id = fields.Many2one(
         "crisis.impact",
         string="Preview For",
@@ -153,6 +158,7 @@ class CrisisNotifyWizard(models.TransientModel):
         for wizard in self:
             if not wizard.crisis_id:
                 wizard.recipient_count = wizard.no_email_count = wizard.blacklisted_count = 0
+                wizard.unsubscribed_count = 0
                 continue
             if wizard.audience == "selection":
                 domain = [("id", "in", wizard._target_impacts().ids)]
@@ -162,6 +168,7 @@ class CrisisNotifyWizard(models.TransientModel):
             wizard.recipient_count = counts["sent"]
             wizard.no_email_count = counts["no_email"]
             wizard.blacklisted_count = counts["blacklisted"]
+            wizard.unsubscribed_count = counts["unsubscribed"]
 
     @api.depends("crisis_id", "audience", "impact_level", "contact_status", "impact_ids")
     def _compute_preview_impact_id(self):
@@ -403,7 +410,7 @@ class CrisisNotifyWizard(models.TransientModel):
         if update.state == "sent":
             message = self.env._(
                 "%(sent)s email(s) queued; %(skipped)s customer(s) skipped "
-                "(no email address or blacklisted).",
+                "(no email address, blacklisted or unsubscribed).",
                 sent=update.sent_count,
                 skipped=update.skipped_count,
             )

@@ -1,0 +1,221 @@
+"""The customer's unsubscribe from the notices of one crisis (RFC 8058).
+
+Every notice emailed to the customer of a line (updates, stage notices,
+satisfaction requests: the messages of the customer-email subtype) carries a
+``List-Unsubscribe`` link, with ``List-Unsubscribe-Post`` for the one-click
+unsubscribe of mail clients, and a link in its footer. Both are added where
+Odoo builds each email of a message, for the message_post path and the batch
+path alike (``_notify_by_email_render_layout`` and
+``_notify_by_email_get_final_mail_values``): a template edited by a user
+cannot drop them, and an internal user's notification never has them.
+
+An unsubscribed line gets no more notices of its crisis: it is skipped and
+counted as ``unsubscribed`` (see ``crisis.impact._crisis_recipient_state``).
+The address is not blacklisted: other crises, and the emails an agent writes
+to the customer, still reach them.
+"""
+
+import ast
+
+from markupsafe import Markup
+
+from odoo import api, fields, models, tools
+from odoo.tools import consteq
+
+from .crisis_impact import CUSTOMER_EMAIL_SUBTYPE
+from .crisis_workflow_mixin import as_workflow
+
+# the scope of the signature of the unsubscribe links (tools.hmac)
+UNSUBSCRIBE_SCOPE = "crisis_management-impact-unsubscribe"
+UNSUBSCRIBE_FIELDS = ("is_unsubscribed", "date_unsubscribed")
+
+
+class CrisisImpact(models.Model):
+    _inherit = "crisis.impact"  # pylint: disable=consider-merging-classes-inherited
+
+    is_unsubscribed = fields.Boolean(
+        string="Unsubscribed",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The customer asked to stop receiving the notices of this crisis (the link in "
+        "its emails, or one click in their mail client). Their address is not blacklisted: "
+        "other crises and the emails you write to them still reach them.",
+    )
+    date_unsubscribed = fields.Datetime(
+        string="Unsubscribed On",
+        readonly=True,
+        copy=False,
+        help="When the customer unsubscribed from the notices of this crisis.",
+    )
+
+    @api.model
+    def _crisis_guarded_fields(self):
+        guarded = super()._crisis_guarded_fields()
+        guarded.update(dict.fromkeys(UNSUBSCRIBE_FIELDS, True))
+        return guarded
+
+    # ------------------------------------------------------------------
+    # The link
+    # ------------------------------------------------------------------
+
+    def _crisis_unsubscribe_token(self):
+        """The signature of this line's unsubscribe link (Odoo's ``tools.hmac``).
+
+        Signed with the database secret, for this line and its customer: it
+        unsubscribes and shows the unsubscribe page, nothing else (the line's
+        portal token is not given to mail providers that follow the link).
+        """
+        self.ensure_one()
+        return tools.hmac(self.env(su=True), UNSUBSCRIBE_SCOPE, (self.id, self.partner_id.id))
+
+    def _crisis_check_unsubscribe_token(self, token):
+        """Whether ``token`` is this line's signature (constant time)."""
+        self.ensure_one()
+        return bool(token) and consteq(self._crisis_unsubscribe_token(), str(token))
+
+    def _crisis_unsubscribe_url(self):
+        """The unsubscribe page of this line, absolute (for emails)."""
+        self.ensure_one()
+        token = self._crisis_unsubscribe_token()
+        return f"{self.get_base_url()}/crisis/unsubscribe/{self.id}/{token}"
+
+    # ------------------------------------------------------------------
+    # Unsubscribe and subscribe again
+    # ------------------------------------------------------------------
+
+    def _crisis_unsubscribe(self, one_click=False):
+        """The customers of these lines stop receiving the notices of their crisis.
+
+        A tracked change, logged on each line with a message saying how
+        (its followers, the agent and the crisis lead, see it in the chatter).
+        Lines already unsubscribed are left as they are. The email blacklist
+        is not touched.
+
+        :param one_click: the customer's mail client unsubscribed (RFC 8058)
+        """
+        lines = self.filtered(lambda line: not line.is_unsubscribed)
+        for line in lines:
+            env = line.with_context(lang=line._crisis_log_lang()).env
+            customer = line.partner_id.display_name
+            if one_click:
+                note = env._(
+                    "%(customer)s unsubscribed from the notices of this crisis with one click "
+                    "in their mail client. They are not blacklisted: other crises still reach "
+                    "them.",
+                    customer=customer,
+                )
+            else:
+                note = env._(
+                    "%(customer)s unsubscribed from the notices of this crisis on their "
+                    "unsubscribe page. They are not blacklisted: other crises still reach them.",
+                    customer=customer,
+                )
+            line._track_set_author(line.partner_id)
+            line._track_set_log_message(Markup("<p>%s</p>") % note)
+        as_workflow(lines).write(
+            {"is_unsubscribed": True, "date_unsubscribed": fields.Datetime.now()}
+        )
+        return True
+
+    def _crisis_resubscribe(self):
+        """The customers of these lines receive the notices of their crisis again."""
+        lines = self.filtered("is_unsubscribed")
+        for line in lines:
+            env = line.with_context(lang=line._crisis_log_lang()).env
+            line._track_set_author(line.partner_id)
+            line._track_set_log_message(
+                Markup("<p>%s</p>")
+                % env._(
+                    "%(customer)s subscribed again to the notices of this crisis.",
+                    customer=line.partner_id.display_name,
+                )
+            )
+        as_workflow(lines).write({"is_unsubscribed": False, "date_unsubscribed": False})
+        return True
+
+    def _crisis_log_lang(self):
+        """The language of the notes the team reads on this line: the crisis
+        lead's (the customer's request may come in any language)."""
+        self.ensure_one()
+        return self.sudo().crisis_id.user_id.lang or self.env.lang
+
+    # ------------------------------------------------------------------
+    # The headers and the footer of the notices
+    # ------------------------------------------------------------------
+
+    def _crisis_is_customer_notice(self, message, recipient_ids):
+        """Whether the email of ``message`` to ``recipient_ids`` is a notice to
+        this line's customer: a message of the customer-email subtype, to the
+        customer alone (Odoo's portal puts them in a group of their own, see
+        ``portal`` ``_notify_get_recipients_groups``). Followers of those
+        emails, internal users and other recipients get theirs without the
+        unsubscribe link. Nothing is read from the database: the message was
+        just created, its subtype is in the cache.
+        """
+        if len(self) != 1 or not recipient_ids:
+            return False
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            CUSTOMER_EMAIL_SUBTYPE, raise_if_not_found=False
+        )
+        return (
+            bool(subtype_id)
+            and message.sudo().subtype_id.id == subtype_id
+            and set(recipient_ids) == {self.partner_id.id}
+        )
+
+    def _notify_by_email_render_layout(
+        self, message, recipients_group, msg_vals=False, render_values=None
+    ):
+        body = super()._notify_by_email_render_layout(
+            message, recipients_group, msg_vals=msg_vals, render_values=render_values
+        )
+        if not self._crisis_is_customer_notice(message, recipients_group.get("recipients")):
+            return body
+        lang = (render_values or {}).get("lang") or self.env.lang
+        # below the layout, on the grey of its background
+        footer = Markup(
+            '<div class="o_crisis_unsubscribe" style="margin: 0px; padding: 8px 0px 16px 0px;'
+            " background-color: #F1F1F1; text-align: center;"
+            ' font-family: Verdana, Arial, sans-serif; font-size: 11px;">'
+            '<a href="%s" style="color: #555555;">%s</a></div>'
+        ) % (
+            self._crisis_unsubscribe_url(),
+            self.with_context(lang=lang).env._("Stop receiving updates about this incident"),
+        )
+        body = str(body)
+        end = body.rfind("</body>")
+        if end == -1:
+            return Markup(body) + footer
+        return Markup(body[:end]) + footer + Markup(body[end:])
+
+    def _notify_by_email_get_final_mail_values(
+        self, recipient_ids, mail_values, additional_values=None
+    ):
+        values = super()._notify_by_email_get_final_mail_values(
+            recipient_ids, mail_values, additional_values=additional_values
+        )
+        message = self.env["mail.message"].browse(values.get("mail_message_id"))
+        if not (message and self._crisis_is_customer_notice(message, recipient_ids)):
+            return values
+        headers = ast.literal_eval(values["headers"]) if values.get("headers") else {}
+        headers.update(
+            {
+                "List-Unsubscribe": f"<{self._crisis_unsubscribe_url()}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+        )
+        values["headers"] = repr(headers)
+        return values
+
+
+class CrisisUpdateRecipient(models.Model):
+    """A customer of an update skipped because they unsubscribed from the
+    notices of its crisis (see ``crisis.impact._crisis_recipient_state``)."""
+
+    _inherit = "crisis.update.recipient"  # pylint: disable=consider-merging-classes-inherited
+
+    state = fields.Selection(
+        selection_add=[("unsubscribed", "Unsubscribed"), ("failed",)],
+        ondelete={"unsubscribed": "cascade"},
+    )
