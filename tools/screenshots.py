@@ -87,12 +87,15 @@ class Browser:
         )
 
     def wait_for(self, selector, timeout=30):
+        self.wait_until(f"!!document.querySelector({json.dumps(selector)})", timeout, selector)
+
+    def wait_until(self, expression, timeout=30, what=None):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if self.evaluate(f"!!document.querySelector({json.dumps(selector)})"):
+            if self.evaluate(expression):
                 return True
             time.sleep(0.3)
-        raise RuntimeError(f"{selector} never appeared")
+        raise RuntimeError(f"{what or expression} never appeared")
 
     def open(self, url, selector):
         self.call("Page.navigate", url=url)
@@ -231,6 +234,11 @@ def customer_view(browser, session, base, recall, line, lang, path):
     browser.open(
         f"{base}/my/crises/{line}?access_token={partner['access_token']}", "#crisis_statement"
     )
+    # the portal chatter draws in a shadow root of its own
+    browser.wait_until(
+        "!!document.querySelector('#chatterRoot')?.shadowRoot?.querySelector('textarea')"
+    )
+    time.sleep(1)
     browser.shot(path("customer_page"))
     browser.size(*DESKTOP)
     browser.open(f"{base}/status?lang={lang}", ".o_crisis_status_page")

@@ -1,4 +1,4 @@
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 from odoo.tools import format_amount, format_datetime
@@ -235,7 +235,13 @@ class CrisisPortal(CustomerPortal):
                 }
             )
         date_next = False
-        if crisis.date_next_update and not crisis.is_resolved:
+        # a promised time already past is no promise: the page says "as soon as
+        # there is news" rather than a date behind us
+        if (
+            crisis.date_next_update
+            and not crisis.is_resolved
+            and crisis.date_next_update > fields.Datetime.now()
+        ):
             date_next = format_datetime(env, crisis.date_next_update, tz=tz, dt_format="medium")
         token = impact_sudo._portal_ensure_token()
         user = env.user

@@ -1,5 +1,8 @@
 """The affected customer's page (Odoo's portal): what it shows, to whom."""
 
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CrisisCase
@@ -135,6 +138,17 @@ class TestPortal(HttpCase, CrisisCase):
         page = self._open(self.alice_line.get_portal_url()).text
         self.assertIn("银行卡支付中断", page, "the customer's language, without login")
         self.assertNotIn("Card payments outage", page)
+
+    def test_next_update_is_promised_only_ahead(self):
+        self.crisis.update_interval_hours = 24
+        self.crisis.sudo().date_last_update = fields.Datetime.now() - timedelta(hours=2)
+        page = self._open(self.alice_line.get_portal_url()).text
+        self.assertIn("We will write to you again by", page)
+        # the time is past (the team is late): no date behind us is promised
+        self.crisis.sudo().date_last_update = fields.Datetime.now() - timedelta(days=3)
+        page = self._open(self.alice_line.get_portal_url()).text
+        self.assertNotIn("We will write to you again by", page)
+        self.assertIn("as soon as there is news", page)
 
     def test_statement_is_shown_only_approved(self):
         self.crisis.sudo().statement_state = "draft"
