@@ -84,7 +84,7 @@ class CrisisImpact(models.Model):
     # Unsubscribe and subscribe again
     # ------------------------------------------------------------------
 
-    def _crisis_unsubscribe(self, one_click=False):
+    def _crisis_unsubscribe(self, one_click=False, by_user=False):
         """The customers of these lines stop receiving the notices of their crisis.
 
         A tracked change, logged on each line with a message saying how
@@ -93,12 +93,21 @@ class CrisisImpact(models.Model):
         is not touched.
 
         :param one_click: the customer's mail client unsubscribed (RFC 8058)
+        :param by_user: the current user recorded the customer's request (a
+            call, a letter) rather than the customer themselves
         """
         lines = self.filtered(lambda line: not line.is_unsubscribed)
         for line in lines:
             env = line.with_context(lang=line._crisis_log_lang()).env
             customer = line.partner_id.display_name
-            if one_click:
+            if by_user:
+                note = env._(
+                    "%(user)s stopped the notices of this crisis at the request of "
+                    "%(customer)s. They are not blacklisted: other crises still reach them.",
+                    user=self.env.user.name,
+                    customer=customer,
+                )
+            elif one_click:
                 note = env._(
                     "%(customer)s unsubscribed from the notices of this crisis with one click "
                     "in their mail client. They are not blacklisted: other crises still reach "
@@ -111,28 +120,49 @@ class CrisisImpact(models.Model):
                     "unsubscribe page. They are not blacklisted: other crises still reach them.",
                     customer=customer,
                 )
-            line._track_set_author(line.partner_id)
+            if not by_user:
+                line._track_set_author(line.partner_id)
             line._track_set_log_message(Markup("<p>%s</p>") % note)
         as_workflow(lines).write(
             {"is_unsubscribed": True, "date_unsubscribed": fields.Datetime.now()}
         )
         return True
 
-    def _crisis_resubscribe(self):
-        """The customers of these lines receive the notices of their crisis again."""
+    def _crisis_resubscribe(self, by_user=False):
+        """The customers of these lines receive the notices of their crisis again.
+
+        :param by_user: the current user recorded the customer's request
+        """
         lines = self.filtered("is_unsubscribed")
         for line in lines:
             env = line.with_context(lang=line._crisis_log_lang()).env
-            line._track_set_author(line.partner_id)
-            line._track_set_log_message(
-                Markup("<p>%s</p>")
-                % env._(
-                    "%(customer)s subscribed again to the notices of this crisis.",
-                    customer=line.partner_id.display_name,
+            customer = line.partner_id.display_name
+            if by_user:
+                note = env._(
+                    "%(user)s resumed the notices of this crisis at the request of %(customer)s.",
+                    user=self.env.user.name,
+                    customer=customer,
                 )
-            )
+            else:
+                line._track_set_author(line.partner_id)
+                note = env._(
+                    "%(customer)s subscribed again to the notices of this crisis.",
+                    customer=customer,
+                )
+            line._track_set_log_message(Markup("<p>%s</p>") % note)
         as_workflow(lines).write({"is_unsubscribed": False, "date_unsubscribed": False})
         return True
+
+    def action_stop_notices(self):
+        """The customer asked the team (on the phone, in a letter) to stop the
+        notices of this crisis: recorded by whoever may change their line."""
+        self.check_access("write")
+        return self._crisis_unsubscribe(by_user=True)
+
+    def action_resume_notices(self):
+        """The customer asked the team to receive the notices of this crisis again."""
+        self.check_access("write")
+        return self._crisis_resubscribe(by_user=True)
 
     def _crisis_log_lang(self):
         """The language of the notes the team reads on this line: the crisis

@@ -422,6 +422,42 @@ class TestUnsubscribedSkipped(CrisisCase):
         self.assertFalse(self._notices(self.gone))
         self.assertTrue(self.lines[1].date_rating_requested)
 
+    def test_agent_records_the_customers_request(self):
+        """A customer who asks on the phone: the agent stops the notices, and
+        resumes them when asked; someone who may not change the line may not."""
+        target = self.lines[1]
+        line = target.with_user(self.user_crisis)
+
+        def tracked():
+            self.env.flush_all()
+            self.env.cr.precommit.run()  # the end of the request: tracking posted
+            self.env.invalidate_all()
+            return target.message_ids.filtered(
+                lambda m: "is_unsubscribed" in m.tracking_value_ids.field_id.mapped("name")
+            )
+
+        with self.assertRaises(AccessError):
+            target.with_user(self.user_crisis_2).action_stop_notices()
+        self.assertIs(line.action_stop_notices(), True)
+        message = tracked()
+        self.assertTrue(target.is_unsubscribed)
+        self.assertIn("at the request of", message.body)
+        self.assertEqual(message.author_id, self.user_crisis.partner_id)
+        self.assertFalse(
+            self.env["mail.blacklist"].search([("email", "=", target.partner_id.email)])
+        )
+        update = (
+            self.env["crisis.update"]
+            .with_user(self.user_crisis)
+            ._crisis_queue(self.crisis, self.lines, self.template, "progress")
+        )
+        self.assertEqual(update.unsubscribed_count, 2, "this line and the one gone before")
+        with self.assertRaises(AccessError):
+            target.with_user(self.user_crisis_2).action_resume_notices()
+        self.assertIs(line.action_resume_notices(), True)
+        self.assertIn("resumed the notices", tracked()[:1].body)
+        self.assertFalse(target.is_unsubscribed)
+
     def test_guarded_fields_refused_to_users(self):
         line = self.lines[1]
         agent_line = line.with_user(self.user_crisis)
