@@ -10,7 +10,7 @@ DB ?= crisis
 TEST_DB ?= crisis_test
 BENCH_DB ?= crisis_bench
 BENCH_ARGS ?=
-BENCH_SCRIPTS ?= add_customers notify crons signals
+BENCH_SCRIPTS ?= add_customers notify crons signals calls
 export PORT DB TEST_DB UPDATE BENCH_DB BENCH_SCRIPTS
 
 .PHONY: run test bench lint setup pot readme clean screenshots

@@ -21,6 +21,7 @@
         "data/ir_cron_data.xml",
         "data/crisis_signal_data.xml",
         "data/crisis_subscription_mail_data.xml",
+        "data/crisis_inbox_data.xml",
         "views/crisis_stage_views.xml",
         "views/crisis_type_views.xml",
         "views/crisis_team_views.xml",
@@ -49,6 +50,9 @@
         "views/crisis_signal_rule_views.xml",
         "views/crisis_subscription_views.xml",
         "views/crisis_subscription_templates.xml",
+        "wizard/crisis_call_wizard_views.xml",
+        "views/crisis_call_views.xml",
+        "views/crisis_inbox_views.xml",
     ],
     "demo": [
         "demo/crisis_demo.xml",

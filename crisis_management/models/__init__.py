@@ -33,3 +33,7 @@ from . import crisis_impact_unsubscribe
 from . import crisis_compensation_portal
 from . import crisis_subscription
 from . import crisis_impact_subscription
+from . import crisis_impact_call
+from . import crisis_crisis_call
+from . import crisis_crisis_inbox
+from . import crisis_impact_inbox

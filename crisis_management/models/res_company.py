@@ -59,6 +59,18 @@ class ResCompany(models.Model):
         help="When more contacts than this match, the Add Affected Customers wizard adds "
         "them in the background, in batches; fewer at once.",
     )
+    crisis_call_background_threshold = fields.Integer(
+        string="Schedule Calls in the Background Above",
+        default=1000,
+        help="Call campaigns for more customers than this are scheduled in the background, "
+        "in batches; smaller ones at once.",
+    )
+    crisis_call_max_tries = fields.Integer(
+        string="Call Tries per Customer",
+        default=3,
+        help="A customer who does not answer, or asks to be called back, is called again "
+        "the next day (or on the chosen date) until this many calls were made.",
+    )
     crisis_satisfaction_template_id = fields.Many2one(
         "mail.template",
         string="Satisfaction Request Template",
@@ -169,6 +181,18 @@ class ResCompany(models.Model):
             raise ValidationError(
                 self.env._("The numbers of customers handled at once cannot be negative.")
             )
+
+    @api.constrains("crisis_call_background_threshold", "crisis_call_max_tries")
+    def _check_crisis_call_settings(self):
+        for company in self:
+            if company.crisis_call_background_threshold < 0:
+                raise ValidationError(
+                    self.env._("The numbers of customers handled at once cannot be negative.")
+                )
+            if company.crisis_call_max_tries < 1:
+                raise ValidationError(
+                    self.env._("A customer is called at least once: set at least one try.")
+                )
 
     @api.constrains("crisis_compensation_user_limit")
     def _check_crisis_compensation_user_limit(self):

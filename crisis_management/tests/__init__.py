@@ -36,3 +36,5 @@ from . import test_portal_tours
 from . import test_subscription
 from . import test_portal_compensation
 from . import test_unsubscribe
+from . import test_call_campaign
+from . import test_crisis_inbox

@@ -85,6 +85,20 @@ class CrisisConfigSettings(models.TransientModel):
         help="When more contacts than this match, the Add Affected Customers wizard adds "
         "them in the background, in batches; fewer at once.",
     )
+    crisis_call_background_threshold = fields.Integer(
+        related="company_id.crisis_call_background_threshold",
+        readonly=False,
+        string="Schedule calls in the background above (customers)",
+        help="Call campaigns for more customers than this are scheduled in the background, "
+        "in batches; smaller ones at once.",
+    )
+    crisis_call_max_tries = fields.Integer(
+        related="company_id.crisis_call_max_tries",
+        readonly=False,
+        string="Call tries per customer",
+        help="A customer who does not answer, or asks to be called back, is called again "
+        "until this many calls were made.",
+    )
     crisis_satisfaction_template_id = fields.Many2one(
         related="company_id.crisis_satisfaction_template_id",
         readonly=False,
