@@ -108,6 +108,15 @@ class Browser:
         self.wait_for(then)
         time.sleep(1.5)
 
+    def click_stat(self, name, then):
+        """Click the smart button ``name``, from the button box's *More* menu
+        when the box has no room for it."""
+        selector = json.dumps(f"button[name={name}]")
+        if not self.evaluate(f"!!document.querySelector({selector})"):
+            self.evaluate("document.querySelector('.o-form-buttonbox .o_button_more').click()")
+            self.wait_for(f"button[name={name}]")
+        self.click(f"button[name={name}]", then)
+
     def shot(self, path):
         data = self.call("Page.captureScreenshot", format="png")["data"]
         with open(path, "wb") as file:
@@ -223,6 +232,14 @@ def prepare_customer_view(session, base, recall):
         rpc(session, base, "crisis.crisis", "action_publish", [[recall]])
 
 
+def prepare_inbox(session, base, recall):
+    """The recall has its inbox (an alias domain first, as a company sets one)."""
+    if not rpc(session, base, "mail.alias.domain", "search", [[]], {"limit": 1}):
+        rpc(session, base, "mail.alias.domain", "create", [{"name": "yourcompany.example.com"}])
+    if not rpc(session, base, "crisis.crisis", "read", [[recall], ["alias_id"]])[0]["alias_id"]:
+        rpc(session, base, "crisis.crisis", "action_create_inbox", [[recall]])
+
+
 def customer_view(browser, session, base, recall, line, lang, path):
     """Logged out: the customer's page of ``line`` in ``lang`` (the
     customer's language), and the status pages in ``lang``."""
@@ -292,6 +309,7 @@ def main(argv=None):
     ]
     customer_lang = rpc(session, base, "res.partner", "read", [[customer_lang[0]], ["lang"]])[0]
     prepare_customer_view(session, base, recall)
+    prepare_inbox(session, base, recall)
     # wkhtmltopdf fetches the report's styles from this server
     rpc(session, base, "ir.config_parameter", "set_param", ["report.url", base])
     browser = Browser(args.chromium, args.debug_port)
@@ -321,6 +339,12 @@ def main(argv=None):
             browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
             browser.click("button[name=action_notify_customers]", ".modal .o_form_view")
             browser.shot(path("notify_wizard"))
+            browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
+            browser.click_stat("action_call_customers", ".modal .o_form_view")
+            browser.shot(path("call_wizard"))
+            browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
+            browser.click(".o_notebook a[name=communication]", ".o_field_widget[name=alias_email]")
+            browser.shot(path("crisis_inbox"))
             for name, xmlid, selector in (
                 ("affected_customers", "crisis_impact_action", ".o_list_view, .o_kanban_view"),
                 ("compensations", "crisis_compensation_action", ".o_list_view"),

@@ -160,7 +160,8 @@ class CrisisImpact(models.Model):
     def _crisis_call_state(self, audience):
         if audience == "priority":
             in_audience = SQL(
-                "(impact.is_priority OR (%s) IN ('no_email', 'blacklisted'))",
+                # lines made before the flag existed, or by SQL, hold NULL: not priority
+                "(COALESCE(impact.is_priority, FALSE) OR (%s) IN ('no_email', 'blacklisted'))",
                 self._crisis_recipient_state(),
             )
         else:

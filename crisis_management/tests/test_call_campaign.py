@@ -121,6 +121,17 @@ class TestCallCampaign(CrisisCase):
         )
         self.assertIn("3 calls scheduled", self.crisis.message_ids[0].body)
 
+    def test_lines_without_priority_value_are_not_priority(self):
+        """Lines made by SQL (or before the flag) hold NULL, not False: they are
+        not priority customers, and the plain one stays out of the campaign."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crisis_impact SET is_priority = NULL WHERE id IN %s",
+            [tuple((self.l_plain | self.l_no_email).ids)],
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self._wizard().call_count, 3)
+
     def test_button_opens_the_wizard(self):
         action = self.crisis.with_user(self.user_crisis).action_call_customers()
         self.assertEqual(
