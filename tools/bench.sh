@@ -42,6 +42,15 @@ else
         || die "updating $ADDON failed (see $LOGS/bench-install.log)"
 fi
 
+# the SMS benchmark measures the SMS bridge: installed, or updated, when asked for
+if [[ " $BENCH_SCRIPTS " == *" sms "* ]]; then
+    sms_state=$(db_psql -d "$BENCH_DB" -c "SELECT state FROM ir_module_module WHERE name = 'crisis_management_sms'" || true)
+    [ "$sms_state" = installed ] && sms_mode=-u || sms_mode=-i
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$BENCH_DB" "$sms_mode" crisis_management_sms \
+        --without-demo=all --stop-after-init --logfile="$LOGS/bench-install.log" \
+        || die "installing crisis_management_sms failed (see $LOGS/bench-install.log)"
+fi
+
 scripts=()
 for name in $BENCH_SCRIPTS; do
     [ -f "$ROOT/benchmarks/bench_$name.py" ] || die "no benchmark $name (benchmarks/bench_$name.py)"

@@ -12,7 +12,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDONS = [ROOT / "crisis_management", ROOT / "spreadsheet_dashboard_crisis_management"]
+ADDONS = [
+    ROOT / "crisis_management",
+    ROOT / "spreadsheet_dashboard_crisis_management",
+    ROOT / "crisis_management_sms",
+]
 SECTIONS = [
     ("CONFIGURE.md", "Configuration"),
     ("USAGE.md", "Usage"),

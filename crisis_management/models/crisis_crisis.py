@@ -1259,6 +1259,7 @@ class CrisisCrisis(models.Model):
         audience_kind="all",
         detail=False,
         is_public=False,
+        **values,
     ):
         """Send ``template`` to the affected customers ``audience`` of this crisis.
 
@@ -1270,6 +1271,7 @@ class CrisisCrisis(models.Model):
         :param body: the text of the update (``update_body`` in templates);
             the approved public statement when empty
         :param is_public: the update is also shown on the public status page
+        :param values: more values of the ``crisis.update`` (bridge modules)
         """
         self.ensure_one()
         if template.model != "crisis.impact":
@@ -1297,6 +1299,7 @@ class CrisisCrisis(models.Model):
             audience=audience_kind,
             audience_detail=detail,
             is_public=is_public,
+            **values,
         )
         self.sudo().date_last_update = fields.Datetime.now()
         return update
@@ -1309,7 +1312,16 @@ class CrisisCrisis(models.Model):
             if not template or not crises:
                 continue
             kind = "resolution" if stage.is_resolved else "progress"
-            crises.impact_ids._crisis_send(template, kind=kind)
+            for crisis in crises:
+                crisis._crisis_notify(
+                    crisis.impact_ids, template, kind, **crisis._crisis_stage_notice_values(kind)
+                )
+
+    def _crisis_stage_notice_values(self, kind):
+        """More values of the ``crisis.update`` of a stage notice of ``kind``
+        (a hook: the SMS bridge sends them by SMS too, when set so)."""
+        self.ensure_one()
+        return {}
 
     def action_notify_customers(self):
         self.ensure_one()

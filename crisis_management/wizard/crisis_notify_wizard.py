@@ -406,7 +406,26 @@ class CrisisNotifyWizard(models.TransientModel):
             audience_kind=self.audience,
             detail=self._audience_detail(),
             is_public=self.is_public,
+            **self._crisis_send_values(),
         )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                **self._crisis_sent_params(update),
+                "title": self.env._("Customers notified"),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _crisis_send_values(self):
+        """More values of the ``crisis.update`` recording the send (a hook:
+        the SMS bridge adds its channel and SMS template)."""
+        self.ensure_one()
+        return {}
+
+    def _crisis_sent_params(self, update):
+        """The ``type`` and ``message`` of the notification shown after the send."""
         if update.state == "sent":
             message = self.env._(
                 "%(sent)s email(s) queued; %(skipped)s customer(s) skipped "
@@ -421,12 +440,6 @@ class CrisisNotifyWizard(models.TransientModel):
                 count=update.total_count,
             )
         return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if update.sent_count or update.state != "sent" else "warning",
-                "title": self.env._("Customers notified"),
-                "message": message,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
+            "type": "success" if update.sent_count or update.state != "sent" else "warning",
+            "message": message,
         }

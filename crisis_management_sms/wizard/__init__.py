@@ -1,0 +1,2 @@
+from . import crisis_notify_wizard
+from . import crisis_config_settings

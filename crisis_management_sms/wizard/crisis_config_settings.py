@@ -1,0 +1,7 @@
+from odoo import fields, models
+
+
+class CrisisConfigSettings(models.TransientModel):
+    _inherit = "crisis.config.settings"
+
+    crisis_stage_sms = fields.Boolean(related="company_id.crisis_stage_sms", readonly=False)
