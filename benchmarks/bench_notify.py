@@ -37,7 +37,6 @@ adds one cProfile run of each way. The exit status is 1 when a target or a
 check fails.
 """
 
-import argparse
 import contextlib
 import cProfile
 import io
@@ -62,28 +61,7 @@ STATEMENT = (
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", default="crisis_bench", help="database to use")
-    parser.add_argument("--n", type=int, default=10000, help="customers (default 10000)")
-    parser.add_argument("--runs", type=int, default=3, help="measurements of each (default 3)")
-    parser.add_argument(
-        "--max-ratio", type=float, default=0.5, help="target: time of ours / Odoo's composer"
-    )
-    parser.add_argument(
-        "--max-queries-per-email",
-        type=float,
-        default=0.5,
-        help="target: SQL queries of ours per email queued",
-    )
-    parser.add_argument(
-        "--profile", action="store_true", help="one extra cProfile run of each way"
-    )
-    parser.add_argument("--top", type=int, default=25, help="functions listed by --profile")
-    args = parser.parse_args(argv)
-    if args.n < 1 or args.runs < 1:
-        parser.error("--n and --runs must be at least 1")
-    return args
+    return benchlib.comparison_args(argv, __doc__.split("\n", 1)[0], "email", max_ratio=0.5)
 
 
 # ----------------------------------------------------------------------
@@ -213,8 +191,12 @@ def sample(env, model, res_id):
 
 
 def plain(html):
-    """The text of ``html`` on one line."""
-    return re.sub(r"\s+", " ", html2plaintext(html or "")).strip()
+    """The text of ``html`` on one line, without the numbered references of its
+    links (their numbers depend on the links the layout adds before the body)."""
+    text = html2plaintext(html or "")
+    text = re.sub(r"\n\[\d+\] \S+", "", text)  # the list of references at the end
+    text = re.sub(r" ?\[\d+\]", "", text)  # their marks in the text
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def profile(label, func, top):

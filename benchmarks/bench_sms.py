@@ -35,7 +35,6 @@ database where ``crisis_management_sms`` is installed. The exit status is 1
 when a target or a check fails.
 """
 
-import argparse
 import contextlib
 import cProfile
 import io
@@ -58,28 +57,7 @@ STATEMENT = (
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", default="crisis_bench", help="database to use")
-    parser.add_argument("--n", type=int, default=10000, help="customers (default 10000)")
-    parser.add_argument("--runs", type=int, default=3, help="measurements of each (default 3)")
-    parser.add_argument(
-        "--max-ratio", type=float, default=2.0, help="target: time of ours / Odoo's composer"
-    )
-    parser.add_argument(
-        "--max-queries-per-sms",
-        type=float,
-        default=0.5,
-        help="target: SQL queries of ours per SMS queued",
-    )
-    parser.add_argument(
-        "--profile", action="store_true", help="one extra cProfile run of each way"
-    )
-    parser.add_argument("--top", type=int, default=25, help="functions listed by --profile")
-    args = parser.parse_args(argv)
-    if args.n < 1 or args.runs < 1:
-        parser.error("--n and --runs must be at least 1")
-    return args
+    return benchlib.comparison_args(argv, __doc__.split("\n", 1)[0], "sms", max_ratio=2.0)
 
 
 def create_customers(env, n):

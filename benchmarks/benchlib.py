@@ -1,6 +1,8 @@
 """What the benchmark scripts share: a database environment rolled back at the end,
-and a measure of wall time and SQL queries."""
+a measure of wall time and SQL queries, and the options of the scripts that
+compare our way with Odoo's."""
 
+import argparse
 import contextlib
 import time
 
@@ -30,3 +32,37 @@ def measure(cr, result):
     yield
     result["seconds"] = result.get("seconds", 0) + time.perf_counter() - start
     result["queries"] = result.get("queries", 0) + cr.sql_log_count - queries
+
+
+def comparison_args(argv, description, unit, max_ratio):
+    """The options of a benchmark of ours against Odoo's own way, parsed.
+
+    :param unit: what is sent (``email``, ``sms``): the option
+        ``--max-queries-per-<unit>`` (``args.max_queries_per_<unit>``)
+    :param max_ratio: the default target of ``--max-ratio`` (ours / Odoo's time)
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
+    parser.add_argument("-d", "--database", default="crisis_bench", help="database to use")
+    parser.add_argument("--n", type=int, default=10000, help="customers (default 10000)")
+    parser.add_argument("--runs", type=int, default=3, help="measurements of each (default 3)")
+    parser.add_argument(
+        "--max-ratio",
+        type=float,
+        default=max_ratio,
+        help="target: time of ours / Odoo's composer",
+    )
+    parser.add_argument(
+        f"--max-queries-per-{unit}",
+        type=float,
+        default=0.5,
+        help=f"target: SQL queries of ours per {unit} queued",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="one extra cProfile run of each way"
+    )
+    parser.add_argument("--top", type=int, default=25, help="functions listed by --profile")
+    args = parser.parse_args(argv)
+    if args.n < 1 or args.runs < 1:
+        parser.error("--n and --runs must be at least 1")
+    return args

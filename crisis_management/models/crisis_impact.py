@@ -561,6 +561,21 @@ class CrisisImpact(models.Model):
         for partner_ids, impact_ids in lines_by_owners.items():
             Followers._insert_followers(self._name, impact_ids, list(partner_ids))
 
+    @api.model
+    def _crisis_context_selection(self):
+        """The lines a wizard was opened on from the affected customers' list
+        (``active_model``/``active_ids``): of one crisis; empty otherwise.
+
+        :raise UserError: the selection spans several crises
+        """
+        context = self.env.context
+        if context.get("active_model") != self._name or not context.get("active_ids"):
+            return self.browse()
+        impacts = self.browse(context["active_ids"])
+        if len(impacts.crisis_id) != 1:
+            raise UserError(self.env._("Select the affected customers of one crisis at a time."))
+        return impacts
+
     def _crisis_classify_recipients(self):
         """Split these lines into those to email and those to skip, in one query.
 

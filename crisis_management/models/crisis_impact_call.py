@@ -305,14 +305,8 @@ class CrisisImpact(models.Model):
         for line in self:
             activities = open_calls.get(line.id, self.env["mail.activity"])
             caller = activities[:1].user_id.with_env(self.env) or line.user_id or self.env.user
-            count = line.call_count + 1
-            values = {"call_count": count, "call_outcome": outcome, "date_last_call": now}
-            if outcome in ("reached", "voicemail"):
-                values["date_last_contact"] = now
-                if outcome == "reached" and line.contact_status in ("to_contact", "notified"):
-                    values["contact_status"] = "in_discussion"
-                elif outcome == "voicemail" and line.contact_status == "to_contact":
-                    values["contact_status"] = "notified"
+            values = line._crisis_call_values(outcome, now)
+            count = values["call_count"]
             note = self.env._(
                 "Call %(count)s: %(outcome)s.",
                 count=count,
@@ -352,20 +346,30 @@ class CrisisImpact(models.Model):
             )
         return True
 
+    def _crisis_call_values(self, outcome, now):
+        """What a call of ``outcome`` at ``now`` changes on this line: one more
+        try, the outcome, and for a reached customer or a voicemail the last
+        contact and the contact status."""
+        self.ensure_one()
+        values = {
+            "call_count": self.call_count + 1,
+            "call_outcome": outcome,
+            "date_last_call": now,
+        }
+        if outcome in ("reached", "voicemail"):
+            values["date_last_contact"] = now
+            if outcome == "reached" and self.contact_status in ("to_contact", "notified"):
+                values["contact_status"] = "in_discussion"
+            elif outcome == "voicemail" and self.contact_status == "to_contact":
+                values["contact_status"] = "notified"
+        return values
+
     def _crisis_calls_done_elsewhere(self):
         """Odoo's *Mark Done* closed a call activity of these lines: the call
         reached the customer (the activity's message in the chatter says it)."""
         now = fields.Datetime.now()
         for line in self.sudo():
-            values = {
-                "call_count": line.call_count + 1,
-                "call_outcome": "reached",
-                "date_last_call": now,
-                "date_last_contact": now,
-            }
-            if line.contact_status in ("to_contact", "notified"):
-                values["contact_status"] = "in_discussion"
-            as_workflow(line).write(values)
+            as_workflow(line).write(line._crisis_call_values("reached", now))
 
 
 def _group_retries(retries):

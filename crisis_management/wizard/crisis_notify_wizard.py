@@ -97,18 +97,17 @@ class CrisisNotifyWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        context = self.env.context
         # "Notify" on a selection of affected customers
-        if context.get("active_model") == "crisis.impact" and context.get("active_ids"):
-            impacts = self.env["crisis.impact"].browse(context["active_ids"])
-            if len(impacts.crisis_id) != 1:
-                raise UserError(
-                    self.env._("Select the affected customers of one crisis at a time.")
-                )
+        impacts = self.env["crisis.impact"]._crisis_context_selection()
+        if impacts:
             values["crisis_id"] = impacts.crisis_id.id
             values["impact_ids"] = [fields.Command.set(impacts.ids)]
             values["audience"] = "selection"
-        if values.get("crisis_id") and "kind" in fields_list and not context.get("default_kind"):
+        if (
+            values.get("crisis_id")
+            and "kind" in fields_list
+            and not self.env.context.get("default_kind")
+        ):
             crisis = self.env["crisis.crisis"].browse(values["crisis_id"])
             values["kind"] = "progress" if crisis.update_count else "initial"
         return values
