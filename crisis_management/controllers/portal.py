@@ -309,6 +309,9 @@ class CrisisPortal(CustomerPortal):
                     if compensation.amount
                     else False,
                     "description": compensation.description,
+                    "delivery_details": compensation.delivery_details
+                    if compensation.state == "delivered"
+                    else False,
                     "status": status,
                     "response": response,
                     "state": compensation.state,

@@ -90,6 +90,12 @@ class CrisisCompensation(models.Model):
         help="Converted at the rate of the request date; fixed once approved.",
     )
     description = fields.Text()
+    delivery_details = fields.Text(
+        compute="_compute_delivery_details",
+        help="What the customer needs to use the compensation once delivered (a gift card "
+        "code, a credit note number...): shown on their page and in the delivery emails. "
+        "Filled by the modules that deliver compensations (accounting, loyalty).",
+    )
     state = fields.Selection(
         COMPENSATION_STATES, required=True, default="draft", tracking=True, index=True, copy=False
     )
@@ -143,6 +149,11 @@ class CrisisCompensation(models.Model):
                 company,
                 compensation.date_requested or fields.Date.context_today(self),
             )
+
+    def _compute_delivery_details(self):
+        """Nothing to say in the core: delivering is a button. The bridge
+        modules that make a credit note or a gift card extend this."""
+        self.delivery_details = False
 
     @api.depends(
         "state",

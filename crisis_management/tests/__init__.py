@@ -38,3 +38,4 @@ from . import test_portal_compensation
 from . import test_unsubscribe
 from . import test_call_campaign
 from . import test_crisis_inbox
+from . import test_channel_tours

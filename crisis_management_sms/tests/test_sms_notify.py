@@ -108,6 +108,25 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
         self.assertIn("Double shipments", form.sms_preview)
         self.assertIn("/my/crises/", form.sms_preview)
 
+    def test_update_channel_setting(self):
+        """The update cadence by SMS: the company's channel is the wizard's default."""
+        settings = self.env["crisis.config.settings"].with_user(self.user_manager).create({})
+        settings.crisis_update_channel = "email_else_sms"
+        self.assertEqual(self.company.crisis_update_channel, "email_else_sms")
+        form = Form(
+            self.env["crisis.notify.wizard"]
+            .with_user(self.user_crisis)
+            .with_context(default_crisis_id=self.crisis.id)
+        )
+        self.assertEqual(form.channel, "email_else_sms")
+        self.assertEqual(form.sms_count, 1, "Dirk, who has no email")
+        form.channel = "email"
+        self.assertEqual(form.sms_count, 0, "each sending can still change it")
+        with self.assertRaises(AccessError):
+            self.env["crisis.config.settings"].with_user(self.user_crisis).create(
+                {"crisis_update_channel": "sms"}
+            )
+
     def test_channel_sms(self):
         action, update, capture = self._send("sms")
         self.assertEqual(update.channel, "sms")

@@ -15,7 +15,10 @@ class CrisisNotifyWizard(models.TransientModel):
         CHANNELS,
         string="Send By",
         required=True,
-        default="email",
+        compute="_compute_channel",
+        store=True,
+        precompute=True,
+        readonly=False,
         help="Email: emails only. SMS: text messages only. Email and SMS: both. Email, else "
         "SMS: a text message to the customers without a valid email address.",
     )
@@ -42,6 +45,13 @@ class CrisisNotifyWizard(models.TransientModel):
         "not texted.",
     )
     sms_preview = fields.Text(string="SMS Preview", compute="_compute_sms_preview")
+
+    @api.depends("crisis_id")
+    def _compute_channel(self):
+        """The channel the crisis' company sends its updates by (Crisis Settings)."""
+        for wizard in self:
+            company = wizard.crisis_id.company_id or self.env.company
+            wizard.channel = company.crisis_update_channel or "email"
 
     @api.depends("kind")
     def _compute_sms_template_id(self):
