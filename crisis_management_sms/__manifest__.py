@@ -8,6 +8,8 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["crisis_management", "sms"],
+    # Odoo's SMS checks numbers and writes them in international format with it
+    "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "data/crisis_sms_template_data.xml",
         "views/crisis_impact_views.xml",

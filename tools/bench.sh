@@ -8,7 +8,14 @@
 #                  the notify wizard against Odoo's mass-mail composer
 #   crons          bench_crons.py: the six crons of the module, 1,000 crises and
 #                  20,000 affected customers with due work
-# BENCH_SCRIPTS picks some of them (default: all three, in that order); the
+#   signals        bench_signals.py: the early-warning rules over many tickets
+#   calls          bench_calls.py: call campaigns of 1,000 and 10,000 customers
+#   sms            bench_sms.py: 10,000 SMS against Odoo's sms.composer (SMS bridge)
+#   credit_notes   bench_credit_notes.py: 1,000 compensations delivered as credit
+#                  notes (accounting bridge)
+#   gift_cards     bench_gift_cards.py: 1,000 gift cards issued (loyalty bridge)
+# A bridge module a picked benchmark measures is installed (or updated) first.
+# BENCH_SCRIPTS picks some of them (default: all, in that order); the
 # arguments go to each script picked (all take -c, -d, --n and --runs; see
 # their --help), so give script-specific ones with a single script:
 #   bash tools/bench.sh --runs 5
@@ -18,7 +25,7 @@
 # Everything the benchmarks write is rolled back: the database does not grow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 BENCH_DB=${BENCH_DB:-crisis_bench}
-BENCH_SCRIPTS=${BENCH_SCRIPTS:-add_customers notify crons}
+BENCH_SCRIPTS=${BENCH_SCRIPTS:-add_customers notify crons signals calls sms credit_notes gift_cards}
 
 "$ROOT/tools/setup.sh"
 source "$ROOT/tools/pg.sh"
@@ -42,14 +49,22 @@ else
         || die "updating $ADDON failed (see $LOGS/bench-install.log)"
 fi
 
-# the SMS benchmark measures the SMS bridge: installed, or updated, when asked for
-if [[ " $BENCH_SCRIPTS " == *" sms "* ]]; then
-    sms_state=$(db_psql -d "$BENCH_DB" -c "SELECT state FROM ir_module_module WHERE name = 'crisis_management_sms'" || true)
-    [ "$sms_state" = installed ] && sms_mode=-u || sms_mode=-i
-    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$BENCH_DB" "$sms_mode" crisis_management_sms \
+# the benchmarks of a bridge module measure it: installed, or updated, when asked for
+declare -A BRIDGE_OF=(
+    [sms]=crisis_management_sms
+    [credit_notes]=crisis_management_account
+    [gift_cards]=crisis_management_loyalty
+)
+for name in $BENCH_SCRIPTS; do
+    bridge=${BRIDGE_OF[$name]:-}
+    [ -n "$bridge" ] || continue
+    bridge_state=$(db_psql -d "$BENCH_DB" -c "SELECT state FROM ir_module_module WHERE name = '$bridge'" || true)
+    [ "$bridge_state" = installed ] && bridge_mode=-u || bridge_mode=-i
+    say "$([ "$bridge_mode" = -i ] && echo installing || echo updating) $bridge in $BENCH_DB (log: $LOGS/bench-install.log)"
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$BENCH_DB" "$bridge_mode" "$bridge" \
         --without-demo=all --stop-after-init --logfile="$LOGS/bench-install.log" \
-        || die "installing crisis_management_sms failed (see $LOGS/bench-install.log)"
-fi
+        || die "installing $bridge failed (see $LOGS/bench-install.log)"
+done
 
 scripts=()
 for name in $BENCH_SCRIPTS; do

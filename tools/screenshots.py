@@ -339,6 +339,30 @@ def main(argv=None):
             browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
             browser.click("button[name=action_notify_customers]", ".modal .o_form_view")
             browser.shot(path("notify_wizard"))
+            # the SMS bridge: the company sends its updates by email and SMS
+            company = rpc(session, base, "crisis.crisis", "read", [[recall], ["company_id"]])[0][
+                "company_id"
+            ][0]
+            rpc(
+                session,
+                base,
+                "res.company",
+                "write",
+                [[company], {"crisis_update_channel": "both"}],
+            )
+            try:
+                browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
+                browser.click("button[name=action_notify_customers]", ".modal .o_form_view")
+                browser.click(".modal .o_notebook a[name=sms]", ".modal [name=sms_preview]")
+                browser.shot(path("notify_wizard_sms"))
+            finally:
+                rpc(
+                    session,
+                    base,
+                    "res.company",
+                    "write",
+                    [[company], {"crisis_update_channel": "email"}],
+                )
             browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
             browser.click_stat("action_call_customers", ".modal .o_form_view")
             browser.shot(path("call_wizard"))
