@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ADDON=crisis_management
 # the bridge modules beside it, each auto-installed with its Odoo dependency
-BRIDGES=(spreadsheet_dashboard_crisis_management crisis_management_sms)
+BRIDGES=(spreadsheet_dashboard_crisis_management crisis_management_sms crisis_management_account crisis_management_loyalty)
 
 # Odoo 18.0 source: $ODOO_SRC, else this fixed default location.
 ODOO_SRC_DEFAULT=/opt/odoo-18.0

@@ -16,6 +16,8 @@ ADDONS = [
     ROOT / "crisis_management",
     ROOT / "spreadsheet_dashboard_crisis_management",
     ROOT / "crisis_management_sms",
+    ROOT / "crisis_management_account",
+    ROOT / "crisis_management_loyalty",
 ]
 SECTIONS = [
     ("CONFIGURE.md", "Configuration"),

@@ -232,6 +232,15 @@ def prepare_customer_view(session, base, recall):
         rpc(session, base, "crisis.crisis", "action_publish", [[recall]])
 
 
+def prepare_credit_note(session, base):
+    """The demo's approved refund delivered as a (draft) credit note, once."""
+    refund = ref(session, base, "crisis_management.crisis_compensation_demo_2")
+    values = rpc(session, base, "crisis.compensation", "read", [[refund], ["credit_note_ids"]])
+    if not values[0]["credit_note_ids"]:
+        rpc(session, base, "crisis.compensation", "action_deliver", [[refund]])
+    return refund
+
+
 def prepare_inbox(session, base, recall):
     """The recall has its inbox (an alias domain first, as a company sets one)."""
     if not rpc(session, base, "mail.alias.domain", "search", [[]], {"limit": 1}):
@@ -309,6 +318,8 @@ def main(argv=None):
     ]
     customer_lang = rpc(session, base, "res.partner", "read", [[customer_lang[0]], ["lang"]])[0]
     prepare_customer_view(session, base, recall)
+    refund = prepare_credit_note(session, base)
+    gift_card = ref(session, base, "crisis_management_loyalty.crisis_compensation_demo_gift_card")
     prepare_inbox(session, base, recall)
     # wkhtmltopdf fetches the report's styles from this server
     rpc(session, base, "ir.config_parameter", "set_param", ["report.url", base])
@@ -378,6 +389,18 @@ def main(argv=None):
             ):
                 browser.open(f"{base}/odoo/action-crisis_management.{xmlid}", selector)
                 browser.shot(path(name))
+            # the bridges: a refund delivered as a credit note, a voucher as a gift card
+            compensation_url = f"{base}/odoo/action-crisis_management.crisis_compensation_action"
+            browser.open(
+                f"{compensation_url}/{refund}",
+                ".o_form_view button[name=action_view_credit_notes]",
+            )
+            browser.shot(path("compensation_credit_note"))
+            browser.open(
+                f"{compensation_url}/{gift_card}",
+                ".o_form_view button[name=action_open_loyalty_card]",
+            )
+            browser.shot(path("compensation_gift_card"))
             browser.open(
                 f"{base}/odoo/action-crisis_management.crisis_playbook_action/{playbook}",
                 ".o_form_view .o_field_widget[name=name]",

@@ -1,3 +1,4 @@
+import xmlrpc.client
 from datetime import date
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -75,6 +76,32 @@ class TestCompensation(CrisisCase):
         self.assertIn("already delivered", str(error.exception))
         with self.assertRaises(UserError):
             compensation.action_cancel()
+
+    def test_deliver_a_selection(self):
+        """The list's *Deliver*: the approved ones, the others skipped and counted."""
+        approved = self._request() | self._request(amount=30.0)
+        approved.action_submit()
+        approved.with_user(self.user_manager).action_approve()
+        draft = self._request(amount=5.0)
+        selection = (approved | draft).with_user(self.user_crisis)
+        result = selection.action_deliver_selection()
+        xmlrpc.client.dumps((result,), allow_none=False)
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertEqual(
+            result["params"]["message"],
+            "2 compensation(s) delivered. 1 not approved or already being delivered: skipped.",
+        )
+        self.assertEqual(set(approved.mapped("state")), {"delivered"})
+        self.assertEqual(draft.state, "draft")
+        with self.assertRaisesRegex(UserError, "None of the selected compensations is approved"):
+            selection.action_deliver_selection()
+        # the user must be allowed to work on them
+        other = self._request(amount=7.0)
+        other.action_submit()
+        other.with_user(self.user_manager).action_approve()
+        with self.assertRaises(AccessError):
+            other.with_user(self.user_internal).action_deliver_selection()
+        self.assertEqual(other.state, "approved")
 
     def test_user_approves_under_the_company_limit_only(self):
         self.assertEqual(self.company.crisis_compensation_user_limit, 0)

@@ -1,0 +1,2 @@
+from . import test_credit_notes
+from . import test_bulk
