@@ -398,7 +398,7 @@ def main(argv=None):
             browser.shot(path("compensation_credit_note"))
             browser.open(
                 f"{compensation_url}/{gift_card}",
-                ".o_form_view button[name=action_open_loyalty_card]",
+                ".o_form_view .o_field_widget[name=loyalty_card_code]",
             )
             browser.shot(path("compensation_gift_card"))
             browser.open(
