@@ -37,7 +37,6 @@ The exit status is 1 when a target or a check fails.
 
 import argparse
 import contextlib
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -168,11 +167,8 @@ def generate_odoo(env, program, partners):
     return wizard
 
 
-def fmt(result, n):
-    return (
-        f"{result['seconds']:8.3f} s {result['queries']:7g} queries"
-        f" ({result['queries'] / n:6.3f}/card)"
-    )
+def fmt(result, count):
+    return benchlib.fmt(result, count, "card")
 
 
 def main(argv=None):
@@ -232,16 +228,14 @@ def main(argv=None):
                 flush=True,
             )
 
-        def median(index, key):
-            return statistics.median(result[index][key] for result in results)
-
-        once = {"seconds": median(0, "seconds"), "queries": median(0, "queries")}
-        background = {"seconds": median(1, "seconds"), "queries": median(1, "queries")}
-        odoo_ = {"seconds": median(2, "seconds"), "queries": median(2, "queries")}
+        once = benchlib.medians(results, 0)
+        background = benchlib.medians(results, 1)
+        odoo_ = benchlib.medians(results, 2)
         ratio = once["seconds"] / odoo_["seconds"]
+        click = benchlib.median_of(results, 1, "click")
         print(
             f"median: ours at once {fmt(once, n)}   |   in the background {fmt(background, n)}"
-            f" (click {median(1, 'click'):.3f} s)   |   Odoo's wizard {fmt(odoo_, n)}"
+            f" (click {click:.3f} s)   |   Odoo's wizard {fmt(odoo_, n)}"
             f"\n  ours at once / Odoo's wizard: {ratio:.2f}x time,"
             f" {once['queries'] / odoo_['queries']:.3f}x queries"
         )

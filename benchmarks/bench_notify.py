@@ -42,7 +42,6 @@ import cProfile
 import io
 import pstats
 import re
-import statistics
 import sys
 import time
 
@@ -215,11 +214,8 @@ def profile(label, func, top):
 # ----------------------------------------------------------------------
 
 
-def fmt(result, emails):
-    return (
-        f"{result['seconds']:8.3f} s {result['queries']:7g} queries"
-        f" ({result['queries'] / emails:6.3f}/email)"
-    )
+def fmt(result, count):
+    return benchlib.fmt(result, count, "email")
 
 
 def main(argv=None):
@@ -296,13 +292,10 @@ def main(argv=None):
                 flush=True,
             )
 
-        def median(index, key):
-            return statistics.median(result[index][key] for result in results)
-
-        ours = {"seconds": median(0, "seconds"), "queries": median(0, "queries")}
-        ours_click = median(0, "click")
-        odoo_ = {"seconds": median(1, "seconds"), "queries": median(1, "queries")}
-        opening = {"seconds": median(2, "seconds"), "queries": median(2, "queries")}
+        ours = benchlib.medians(results, 0)
+        ours_click = benchlib.median_of(results, 0, "click")
+        odoo_ = benchlib.medians(results, 1)
+        opening = benchlib.medians(results, 2)
         ratio = ours["seconds"] / odoo_["seconds"]
         print(
             f"median: ours {fmt(ours, emails)}   |   Odoo's composer {fmt(odoo_, emails)}"

@@ -39,7 +39,6 @@ import contextlib
 import cProfile
 import io
 import pstats
-import statistics
 import sys
 import time
 
@@ -163,11 +162,8 @@ def profile(label, func, top):
     print(out.getvalue())
 
 
-def fmt(result, sms):
-    return (
-        f"{result['seconds']:8.3f} s {result['queries']:7g} queries"
-        f" ({result['queries'] / sms:6.3f}/SMS)"
-    )
+def fmt(result, count):
+    return benchlib.fmt(result, count, "SMS")
 
 
 def main(argv=None):
@@ -233,16 +229,14 @@ def main(argv=None):
                 flush=True,
             )
 
-        def median(index, key):
-            return statistics.median(result[index][key] for result in results)
-
-        ours = {"seconds": median(0, "seconds"), "queries": median(0, "queries")}
-        odoo_ = {"seconds": median(1, "seconds"), "queries": median(1, "queries")}
+        ours = benchlib.medians(results, 0)
+        odoo_ = benchlib.medians(results, 1)
         ratio = ours["seconds"] / odoo_["seconds"]
+        click = benchlib.median_of(results, 0, "click")
         print(
             f"median: ours {fmt(ours, sms)}   |   Odoo's SMS composer {fmt(odoo_, sms)}"
             f"   |   ours/Odoo's {ratio:5.2f}x"
-            f"\n  ours: the click returned in {median(0, 'click'):.3f} s, the job did the rest"
+            f"\n  ours: the click returned in {click:.3f} s, the job did the rest"
             f"\n  queries ours/Odoo's {ours['queries'] / odoo_['queries']:.4f}"
         )
         if samples.get("ours") and samples.get("ours") == samples.get("odoo"):

@@ -4,6 +4,7 @@ compare our way with Odoo's."""
 
 import argparse
 import contextlib
+import statistics
 import time
 
 import odoo
@@ -81,3 +82,21 @@ def comparison_args(argv, description, unit, max_ratio):
     if args.n < 1 or args.runs < 1:
         parser.error("--n and --runs must be at least 1")
     return args
+
+
+def fmt(result, count, unit):
+    """A measure's seconds and queries, and its queries per ``unit``."""
+    return (
+        f"{result['seconds']:8.3f} s {result['queries']:7g} queries"
+        f" ({result['queries'] / count:6.3f}/{unit})"
+    )
+
+
+def median_of(results, index, key):
+    """The median of ``key`` of the ``index``-th measure of each run of ``results``."""
+    return statistics.median(result[index][key] for result in results)
+
+
+def medians(results, index):
+    """{"seconds", "queries": median} of the ``index``-th measure of each run."""
+    return {key: median_of(results, index, key) for key in ("seconds", "queries")}

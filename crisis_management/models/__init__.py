@@ -37,3 +37,4 @@ from . import crisis_impact_call
 from . import crisis_crisis_call
 from . import crisis_crisis_inbox
 from . import crisis_impact_inbox
+from . import crisis_compensation_job

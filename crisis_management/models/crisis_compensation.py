@@ -391,6 +391,12 @@ class CrisisCompensation(models.Model):
         return True
 
     def action_deliver(self):
+        self._crisis_check_deliverable()
+        as_workflow(self).write({"state": "delivered", "date_delivered": fields.Datetime.now()})
+        return True
+
+    def _crisis_check_deliverable(self):
+        """Raise unless the current user may deliver all of these now."""
         delivered = self.filtered(lambda c: c.state == "delivered")
         if delivered:
             raise UserError(
@@ -398,8 +404,6 @@ class CrisisCompensation(models.Model):
             )
         self._check_state(("approved",), self.env._("%(reference)s is not approved."))
         self.check_access("write")
-        as_workflow(self).write({"state": "delivered", "date_delivered": fields.Datetime.now()})
-        return True
 
     def action_deliver_selection(self):
         """The *Deliver* button of the list: the approved compensations of the

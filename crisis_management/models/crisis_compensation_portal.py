@@ -100,7 +100,7 @@ class CrisisCompensation(models.Model):
     # Workflow
     # ------------------------------------------------------------------
 
-    def action_deliver(self):
+    def _crisis_check_deliverable(self):
         declined = self.filtered(lambda c: c.customer_response == "declined")
         if declined:
             raise UserError(
@@ -110,7 +110,7 @@ class CrisisCompensation(models.Model):
                     reference=declined[0].reference,
                 )
             )
-        return super().action_deliver()
+        return super()._crisis_check_deliverable()
 
     # ------------------------------------------------------------------
     # The customer's answer (the portal controller, after its access check)

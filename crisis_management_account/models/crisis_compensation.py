@@ -242,26 +242,22 @@ class CrisisCompensation(models.Model):
         return self.type in MONEY_TYPES and self.amount > 0 and not self.is_drill
 
     def _crisis_check_deliverable(self):
-        """What the core checks before a delivery, plus: invoicing rights and
-        never two live credit notes for one compensation."""
-        if not self:
+        """The core's checks, plus for those delivered as credit notes:
+        invoicing rights, and never two live credit notes for one compensation."""
+        super()._crisis_check_deliverable()
+        by_credit_note = self.filtered(lambda c: c._crisis_by_credit_note())
+        if not by_credit_note:
             return
-        delivered = self.filtered(lambda c: c.state == "delivered")
-        if delivered:
-            raise UserError(
-                self.env._("%(reference)s is already delivered.", reference=delivered[0].reference)
-            )
-        self._check_state(("approved",), self.env._("%(reference)s is not approved."))
         if not self.env.su and not self.env.user.has_group(INVOICE_RIGHTS):
             raise AccessError(
                 self.env._(
                     "%(reference)s is a refund or credit: delivering it makes a customer credit "
                     "note, which only users with invoicing rights can do. Ask your accountant "
                     "to deliver it.",
-                    reference=self[0].reference,
+                    reference=by_credit_note[0].reference,
                 )
             )
-        with_note = self.filtered(lambda c: c.sudo().move_id)
+        with_note = by_credit_note.filtered(lambda c: c.sudo().move_id)
         if with_note:
             raise UserError(
                 self.env._(
@@ -271,7 +267,6 @@ class CrisisCompensation(models.Model):
                     move=with_note[0].sudo().move_id.display_name,
                 )
             )
-        self.check_access("write")
 
     def _crisis_make_credit_notes(self, post=None, group=None):
         """Make (and post, per the company's setting) the credit notes of
@@ -387,14 +382,22 @@ class CrisisCompensation(models.Model):
         }
 
     def _crisis_narration(self, partner):
-        """The credit note's note to the customer, in their language."""
+        """The credit note's note to the customer, in their language: the
+        crisis by its reference and its customer-facing title (never its
+        internal name)."""
         env = self.with_context(lang=partner.lang or self.env.lang).env
         return Markup("<br/>").join(
             env._(
                 "Compensation %(reference)s for the crisis %(crisis)s (%(title)s).",
                 reference=compensation.reference,
                 crisis=compensation.crisis_id.reference,
-                title=compensation.crisis_id.name,
+                title=compensation.crisis_id.with_env(env).public_title,
+            )
+            if compensation.crisis_id.public_title
+            else env._(
+                "Compensation %(reference)s for the crisis %(crisis)s.",
+                reference=compensation.reference,
+                crisis=compensation.crisis_id.reference,
             )
             for compensation in self
         )

@@ -2,21 +2,14 @@ import logging
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 
+from odoo.addons.crisis_management.models.crisis_compensation_job import JOB_FIELDS
 from odoo.addons.crisis_management.models.crisis_workflow_mixin import as_workflow
 
 _logger = logging.getLogger(__name__)
 
 # compensations delivered per call of the job; the scheduler commits after each call
 JOB_BATCH_SIZE = 200
-
-JOB_STATES = [
-    ("queued", "Queued"),
-    ("running", "Running"),
-    ("done", "Done"),
-    ("failed", "Failed"),
-]
 
 
 class CrisisCreditNoteJob(models.Model):
@@ -35,37 +28,14 @@ class CrisisCreditNoteJob(models.Model):
 
     _name = "crisis.credit.note.job"
     _description = "Compensation Credit Notes Being Made"
-    _inherit = ["mail.thread", "crisis.workflow.mixin", "crisis.reminder.mixin"]
-    _order = "id desc"
-    _crisis_workflow_fields = (
-        "state",
-        "user_id",
-        "company_id",
-        "compensation_ids",
-        "total_count",
-        "done_count",
-        "move_count",
-        "date_done",
-        "error",
-    )
+    _inherit = ["mail.thread", "crisis.compensation.job"]
+    _crisis_workflow_fields = (*JOB_FIELDS, "company_id", "done_count", "move_count")
+    _crisis_job_cron = "crisis_management_account.ir_cron_crisis_make_credit_notes"
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
-    user_id = fields.Many2one("res.users", string="Delivered By", readonly=True)
-    state = fields.Selection(JOB_STATES, required=True, default="queued", readonly=True)
-    compensation_ids = fields.Many2many(
-        "crisis.compensation",
-        "crisis_credit_note_job_compensation_rel",
-        "job_id",
-        "compensation_id",
-        string="Compensations",
-        readonly=True,
-    )
-    total_count = fields.Integer(string="Compensations to Deliver", readonly=True)
     done_count = fields.Integer(string="Processed", readonly=True)
     move_count = fields.Integer(string="Credit Notes Made", readonly=True)
     progress = fields.Float(compute="_compute_progress")
-    date_done = fields.Datetime(string="Finished On", readonly=True)
-    error = fields.Text(readonly=True)
 
     @api.depends("done_count", "total_count")
     def _compute_progress(self):
@@ -80,45 +50,16 @@ class CrisisCreditNoteJob(models.Model):
                 "Credit notes of %(count)s compensations", count=job.total_count
             )
 
-    # ------------------------------------------------------------------
-    # Queueing
-    # ------------------------------------------------------------------
-
     @api.model
-    def _crisis_queue(self, compensations):
-        """Record the delivery of ``compensations`` (of one company, checked
-        by the caller) and start the job."""
-        job = as_workflow(self.sudo()).create(
-            {
-                "company_id": compensations.company_id.id,
-                "user_id": self.env.uid,
-                "compensation_ids": [fields.Command.set(compensations.ids)],
-                "total_count": len(compensations),
-            }
+    def _crisis_queue(self, compensations, **values):
+        """For ``compensations`` of one company (checked by the caller)."""
+        return super()._crisis_queue(
+            compensations, company_id=compensations.company_id.id, **values
         )
-        self.env.ref(
-            "crisis_management_account.ir_cron_crisis_make_credit_notes"
-        ).sudo()._trigger()
-        return job.with_env(self.env)
-
-    # ------------------------------------------------------------------
-    # The job
-    # ------------------------------------------------------------------
 
     @api.model
     def _cron_make_credit_notes(self, batch_size=JOB_BATCH_SIZE):
-        """One batch of one job per call; the scheduler calls again while work remains.
-
-        The job row is locked (``FOR UPDATE SKIP LOCKED``): another worker
-        takes another job, never the same batch.
-        """
-        condition = SQL("state IN ('queued', 'running')")
-        jobs = self._crisis_lock_due(condition, limit=1)
-        for job in jobs:
-            job._crisis_make_batch(batch_size)
-        self.env["ir.cron"]._notify_progress(
-            done=len(jobs), remaining=self._crisis_count_due(condition)
-        )
+        self._crisis_run_due(batch_size)
 
     def _crisis_pending(self):
         """The job's compensations still to deliver, those of a customer together."""
@@ -136,7 +77,7 @@ class CrisisCreditNoteJob(models.Model):
             )
         )
 
-    def _crisis_make_batch(self, batch_size):
+    def _crisis_run_batch(self, batch_size):
         self.ensure_one()
         pending = self._crisis_pending()
         batch = pending[:batch_size]
@@ -149,9 +90,7 @@ class CrisisCreditNoteJob(models.Model):
         if not batch:
             self._crisis_finish("done")
             return
-        env = (
-            self.with_user(self.user_id).with_context(allowed_company_ids=[self.company_id.id]).env
-        )
+        env = self._crisis_user_env(self.company_id)
         try:
             with self.env.cr.savepoint():
                 compensations = env["crisis.compensation"].browse(batch.ids)
@@ -172,9 +111,7 @@ class CrisisCreditNoteJob(models.Model):
             self._crisis_finish("done")
 
     def _crisis_finish(self, state, error=False):
-        as_workflow(self).write(
-            {"state": state, "date_done": fields.Datetime.now(), "error": error}
-        )
+        result = super()._crisis_finish(state, error=error)
         job = self.with_context(lang=self.user_id.lang or self.env.lang)
         if state == "done":
             body = job.env._(
@@ -196,3 +133,4 @@ class CrisisCreditNoteJob(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_note",
         )
+        return result

@@ -2,8 +2,8 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 
+from odoo.addons.crisis_management.models.crisis_compensation_job import JOB_FIELDS
 from odoo.addons.crisis_management.models.crisis_workflow_mixin import as_workflow
 
 _logger = logging.getLogger(__name__)
@@ -11,19 +11,12 @@ _logger = logging.getLogger(__name__)
 # compensations delivered per call of the job; the scheduler commits after each call
 DELIVER_BATCH_SIZE = 500
 
-JOB_STATES = [
-    ("queued", "Queued"),
-    ("running", "Delivering"),
-    ("done", "Done"),
-    ("failed", "Failed"),
-]
-
 
 class CrisisCompensationDeliveryJob(models.Model):
     """Compensations delivered in the background, a batch at a time.
 
     The *Deliver* button of the compensation list records one when more
-    compensations are selected than the company's threshold. The job of
+    vouchers of a company are selected than its threshold. The job of
     Odoo's scheduler delivers them in batches of ``DELIVER_BATCH_SIZE``, in
     the order of their ids, through ``crisis.compensation.action_deliver``
     (the gift cards, eWallet credits and emails, as a click does), as the
@@ -34,79 +27,31 @@ class CrisisCompensationDeliveryJob(models.Model):
 
     _name = "crisis.compensation.delivery.job"
     _description = "Compensations Being Delivered"
-    _inherit = ["crisis.workflow.mixin", "crisis.reminder.mixin"]
-    _order = "id desc"
+    _inherit = ["crisis.compensation.job"]
     _crisis_workflow_fields = (
-        "state",
-        "user_id",
-        "compensation_ids",
+        *JOB_FIELDS,
         "last_compensation_id",
-        "total_count",
         "processed_count",
         "delivered_count",
-        "date_done",
-        "error",
     )
+    _crisis_job_cron = "crisis_management_loyalty.ir_cron_crisis_deliver_compensations"
 
-    state = fields.Selection(JOB_STATES, required=True, default="queued", readonly=True)
-    user_id = fields.Many2one("res.users", string="Delivered By", readonly=True)
-    compensation_ids = fields.Many2many(
-        "crisis.compensation", string="Compensations", readonly=True
-    )
     last_compensation_id = fields.Integer(readonly=True)
-    total_count = fields.Integer(string="Compensations to Deliver", readonly=True)
     processed_count = fields.Integer(string="Processed", readonly=True)
     delivered_count = fields.Integer(string="Delivered", readonly=True)
-    date_done = fields.Datetime(string="Finished On", readonly=True)
-    error = fields.Text(readonly=True)
-
-    # ------------------------------------------------------------------
-    # Queueing
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _crisis_queue(self, compensations):
-        """Record the delivery of ``compensations`` (checked by the caller); start the job."""
-        job = as_workflow(self.sudo()).create(
-            {
-                "user_id": self.env.uid,
-                "compensation_ids": [fields.Command.set(compensations.ids)],
-                "total_count": len(compensations),
-            }
-        )
-        self.env.ref(
-            "crisis_management_loyalty.ir_cron_crisis_deliver_compensations"
-        ).sudo()._trigger()
-        return job.with_env(self.env)
-
-    # ------------------------------------------------------------------
-    # The job
-    # ------------------------------------------------------------------
 
     @api.model
     def _cron_deliver_compensations(self, batch_size=DELIVER_BATCH_SIZE):
-        """One batch of one job per call; the scheduler calls again while work remains.
+        self._crisis_run_due(batch_size)
 
-        The job row is locked (``FOR UPDATE SKIP LOCKED``): another worker
-        takes another job, never the same batch.
-        """
-        condition = SQL("state IN ('queued', 'running')")
-        jobs = self._crisis_lock_due(condition, limit=1)
-        for job in jobs:
-            job._crisis_deliver_batch(batch_size)
-        self.env["ir.cron"]._notify_progress(
-            done=len(jobs), remaining=self._crisis_count_due(condition)
-        )
-
-    def _crisis_deliver_batch(self, batch_size):
+    def _crisis_run_batch(self, batch_size):
         self.ensure_one()
-        user = self.user_id
         pending_ids = sorted(
             cid for cid in self.compensation_ids.ids if cid > self.last_compensation_id
         )
         batch_ids = pending_ids[:batch_size]
         companies = self.env["crisis.compensation"].browse(batch_ids).company_id
-        env = self.with_user(user).with_context(allowed_company_ids=companies.ids).env
+        env = self._crisis_user_env(companies)
         compensations = env["crisis.compensation"].browse(batch_ids)
         try:
             with self.env.cr.savepoint():
@@ -129,9 +74,7 @@ class CrisisCompensationDeliveryJob(models.Model):
             self._crisis_finish("done")
 
     def _crisis_finish(self, state, error=False):
-        as_workflow(self).write(
-            {"state": state, "date_done": fields.Datetime.now(), "error": error}
-        )
+        result = super()._crisis_finish(state, error=error)
         env = self.with_context(lang=self.user_id.lang or self.env.lang).env
         if state == "done":
             message = env._(
@@ -158,3 +101,4 @@ class CrisisCompensationDeliveryJob(models.Model):
                 "sticky": True,
             },
         )
+        return result
