@@ -208,6 +208,8 @@ class CrisisStatusPage(http.Controller):
         lang = self._status_lang()
         public = request.env.user._is_public()
         key = (
+            # databases made from one template share their row versions
+            request.env.cr.dbname,
             template,
             company.id,
             repr(domain),
@@ -228,6 +230,11 @@ class CrisisStatusPage(http.Controller):
         if not public:
             # the header names a signed-in visitor: their page is theirs only
             etag = hashlib.sha1(f"{etag}:{request.env.uid}".encode()).hexdigest()
+        if public:
+            # a page proxies may keep for everyone carries no cookie: not the
+            # frontend language Odoo's routing remembers for the visitor
+            # (``?lang=`` and the visitor's own cookie choose the language)
+            request.future_response.headers.remove("Set-Cookie")
         headers = [
             ("ETag", f'"{etag}"'),
             ("Cache-Control", f"public, max-age={MAX_AGE}" if public else "private, no-cache"),

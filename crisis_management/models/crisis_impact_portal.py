@@ -60,6 +60,19 @@ class CrisisImpact(models.Model):
             ("crisis_id.is_drill", "=", False),
         ]
 
+    @api.model
+    def _get_thread_with_access(self, thread_id, mode="read", **kwargs):
+        """Odoo's portal chatter (``/mail/message/post``, ``/mail/chatter_fetch``
+        …) opens a line by its token or signed hash: only the lines the
+        customer's page itself shows, never a drill's nor a line of a crisis
+        whose statement is not approved. Internal users keep their rights."""
+        thread = super()._get_thread_with_access(thread_id, mode, **kwargs)
+        if not thread or self.env.user._is_internal():
+            return thread
+        if not thread.sudo().filtered_domain(self._crisis_portal_visible_domain()):
+            return self.browse()
+        return thread
+
     def _crisis_portal_sent_updates(self):
         """The updates this customer was emailed, the latest first."""
         self.ensure_one()

@@ -263,3 +263,43 @@ class TestPortal(HttpCase, CrisisCase):
                     "token": line.access_token,
                 },
             )
+
+    def test_chatter_refuses_lines_the_page_refuses(self):
+        """Odoo's portal chatter opens a line by its token: not a drill's line,
+        nor a line of a crisis whose statement is not approved, as the page."""
+        draft_line = self.draft.impact_ids
+        for line, why in ((self.drill_line, "a drill"), (draft_line, "statement not approved")):
+            with self.subTest(why=why):
+                self.assertTrue(line.access_token)
+                with self.assertRaises(Exception):  # noqa: B017 - the route answers NotFound
+                    self.make_jsonrpc_request(
+                        "/mail/message/post",
+                        {
+                            "thread_model": "crisis.impact",
+                            "thread_id": line.id,
+                            "post_data": {"body": "Posted anyway", "message_type": "comment"},
+                            "token": line.access_token,
+                        },
+                    )
+                with self.assertRaises(Exception):  # noqa: B017 - the route answers NotFound
+                    self.make_jsonrpc_request(
+                        "/mail/chatter_fetch",
+                        {
+                            "thread_model": "crisis.impact",
+                            "thread_id": line.id,
+                            "token": line.access_token,
+                        },
+                    )
+                self.assertFalse(
+                    line.message_ids.filtered(lambda m: "Posted anyway" in str(m.body))
+                )
+        # the line the page shows still opens
+        fetched = self.make_jsonrpc_request(
+            "/mail/chatter_fetch",
+            {
+                "thread_model": "crisis.impact",
+                "thread_id": self.alice_line.id,
+                "token": self.alice_line.access_token,
+            },
+        )
+        self.assertIn("mail.message", fetched["data"])

@@ -1,6 +1,7 @@
 """The public status page: what anyone reads of the published crises."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -279,3 +280,49 @@ class TestStatusPage(HttpCase, CrisisCase):
         self.opener.cookies.clear()
         page = self._page("/status?lang=en_US").text
         self.assertIn("Checkout unavailable", page)
+
+    def test_cached_page_of_another_database_is_never_served(self):
+        """Databases made from one template share their row versions: a page
+        kept for one of them is not another's."""
+        from odoo.modules.registry import Registry
+        from odoo.sql_db import TestCursor
+
+        from odoo.addons.crisis_management.controllers import status
+
+        status._VALUES.clear()
+        self.addCleanup(status._VALUES.clear)
+        # this database's pages, served as those of a twin database
+        Registry.registries["crisis_twin"] = self.registry
+        try:
+            with patch.object(
+                TestCursor, "dbname", property(lambda cr: "crisis_twin"), create=True
+            ):
+                twin = self._page()
+        finally:
+            del Registry.registries["crisis_twin"]
+        self.assertIn("Checkout unavailable", twin.text)
+        # what the twin database showed for the same row versions
+        for _deadline, _etag, values in status._VALUES.values():
+            for row in values["open"]:
+                row["public_title"] = "Only in the twin database"
+        page = self._page()
+        self.assertIn("Checkout unavailable", page.text)
+        self.assertNotIn("Only in the twin database", page.text)
+        self.assertNotEqual(page.headers["ETag"], twin.headers["ETag"])
+        self.assertEqual(
+            self._page(headers={"If-None-Match": twin.headers["ETag"]}).status_code,
+            200,
+            "the other database's ETag does not answer 304",
+        )
+
+    def test_public_page_sets_no_cookie(self):
+        """Proxies keep a public page for everyone: it sets no cookie, not
+        even the frontend language of the first visitor."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        for url in ("/status", "/status?lang=zh_CN", f"/status/{self.crisis.id}"):
+            with self.subTest(url=url):
+                self.opener.cookies.clear()
+                response = self._page(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response.headers["Cache-Control"], "public, max-age=30")
+                self.assertNotIn("Set-Cookie", response.headers)

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -45,3 +46,41 @@ class ResCompany(models.Model):
         help="Delivering more refund and credit compensations than this at once makes their "
         "credit notes in the background, in batches; fewer at once.",
     )
+
+    @api.constrains(
+        "crisis_credit_note_product_id",
+        "crisis_credit_note_account_id",
+        "crisis_credit_note_journal_id",
+    )
+    def _check_crisis_credit_note_settings(self):
+        """The credit note settings of a company are its own records (or
+        shared ones): another company's journal would make every delivery of
+        this one fail. Checked at the model layer, whoever writes them."""
+        self._check_company(
+            [
+                "crisis_credit_note_product_id",
+                "crisis_credit_note_account_id",
+                "crisis_credit_note_journal_id",
+            ]
+        )
+        for company in self.sudo():
+            journal = company.crisis_credit_note_journal_id
+            if journal and journal.type != "sale":
+                raise ValidationError(
+                    self.env._(
+                        "%(journal)s is not a sales journal: credit notes to customers are "
+                        "made in a sales journal.",
+                        journal=journal.display_name,
+                    )
+                )
+            account = company.crisis_credit_note_account_id
+            if account and (
+                account.deprecated or account.account_type not in ("income", "income_other")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(account)s is not an income account in use: the credit note lines "
+                        "are booked on an income account.",
+                        account=account.display_name,
+                    )
+                )

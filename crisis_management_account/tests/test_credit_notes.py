@@ -253,3 +253,37 @@ class TestCreditNotes(CrisisAccountCase):
         with self.assertRaisesRegex(UserError, "being delivered"):
             compensation.sudo()._crisis_portal_decline("Changed my mind")
         self.assertEqual(compensation.state, "approved")
+
+    def test_settings_refuse_another_companys_records(self):
+        """A company's credit notes are made with its own journal, account and
+        product: another company's are refused where they are saved, through
+        the settings (as the Crisis Manager saving them) and on the company."""
+        other = self.company_data_2
+        other_product = self._create_product(name="Other refund", company_id=self.company_2.id)
+        purchase_journal = self.company_data["default_journal_purchase"]
+        expense_account = self.company_data["default_account_expense"]
+        Settings = self.env["crisis.config.settings"].with_user(self.user_manager)
+        for field, value, error in (
+            ("crisis_credit_note_journal_id", other["default_journal_sale"], UserError),
+            ("crisis_credit_note_account_id", other["default_account_revenue"], UserError),
+            ("crisis_credit_note_product_id", other_product, UserError),
+            ("crisis_credit_note_journal_id", purchase_journal, ValidationError),
+            ("crisis_credit_note_account_id", expense_account, ValidationError),
+        ):
+            with self.subTest(field=field, value=value.display_name):
+                with self.assertRaises(error):
+                    Settings.create({"company_id": self.company.id, field: value.id})
+                with self.assertRaises(error):
+                    self.company.write({field: value.id})
+                self.assertNotEqual(self.company[field], value)
+        # the second company's own journal is its own
+        settings = Settings.with_company(self.company_2).create(
+            {
+                "company_id": self.company_2.id,
+                "crisis_credit_note_journal_id": other["default_journal_sale"].id,
+            }
+        )
+        self.assertEqual(settings.crisis_credit_note_journal_id, other["default_journal_sale"])
+        self.assertEqual(
+            self.company_2.crisis_credit_note_journal_id, other["default_journal_sale"]
+        )
