@@ -5,7 +5,11 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules.registry import Registry
+from odoo.sql_db import TestCursor
 from odoo.tests import HttpCase, tagged
+
+from odoo.addons.crisis_management.controllers import status
 
 from .common import CrisisCase
 
@@ -284,11 +288,6 @@ class TestStatusPage(HttpCase, CrisisCase):
     def test_cached_page_of_another_database_is_never_served(self):
         """Databases made from one template share their row versions: a page
         kept for one of them is not another's."""
-        from odoo.modules.registry import Registry
-        from odoo.sql_db import TestCursor
-
-        from odoo.addons.crisis_management.controllers import status
-
         status._VALUES.clear()
         self.addCleanup(status._VALUES.clear)
         # this database's pages, served as those of a twin database
