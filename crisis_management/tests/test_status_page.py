@@ -6,7 +6,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.registry import Registry
-from odoo.sql_db import TestCursor
+from odoo import sql_db
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.crisis_management.controllers import status
