@@ -3,10 +3,9 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import fields, sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.registry import Registry
-from odoo import sql_db
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.crisis_management.controllers import status
@@ -294,7 +293,7 @@ class TestStatusPage(HttpCase, CrisisCase):
         Registry.registries["crisis_twin"] = self.registry
         try:
             with patch.object(
-                TestCursor, "dbname", property(lambda cr: "crisis_twin"), create=True
+                sql_db.TestCursor, "dbname", property(lambda cr: "crisis_twin"), create=True
             ):
                 twin = self._page()
         finally:
