@@ -97,8 +97,8 @@ def rule_values(env, i):
         "model_id": env.ref("rating.model_rating_rating").id,
         "domain": domains[i % len(domains)] if not fires else "[('rating', '<=', 1)]",
         "window_minutes": 60 if fires else windows[i % len(windows)],
-        # a firing rule needs the burst; the others are out of reach
-        "threshold": 100 if fires else 1_000_000 + i,
+        # a firing rule needs the burst; the others are out of reach (at most 1,000,000)
+        "threshold": 100 if fires else 1_000_000 - i,
         "type_id": env.ref("crisis_management.crisis_type_service_outage").id,
         "severity": "high",
         "user_id": env.ref("base.user_admin").id,

@@ -129,11 +129,11 @@ class Browser:
         self.process.wait(timeout=10)
 
 
-def login(base, db):
+def login(base, db, user="admin"):
     session = requests.Session()
     response = session.post(
         f"{base}/web/session/authenticate",
-        json={"jsonrpc": "2.0", "params": {"db": db, "login": "admin", "password": "admin"}},
+        json={"jsonrpc": "2.0", "params": {"db": db, "login": user, "password": user}},
         timeout=30,
     )
     response.raise_for_status()
@@ -196,13 +196,17 @@ RECALL_STATEMENT_ZH = (
 )
 
 
-def prepare_customer_view(session, base, recall):
-    """The demo recall in Chinese too, approved again and published."""
+def prepare_customer_view(session, base, recall, writer):
+    """The demo recall in Chinese too, approved again and published.
+
+    ``writer`` (a session of the demo user, a member of its team) translates
+    it, so that the administrator may approve it: a high crisis' statement
+    is approved by someone who did not write it."""
     context = {"context": {"lang": "zh_CN"}}
     title = rpc(session, base, "crisis.crisis", "read", [[recall], ["public_title"]], context)
     if title[0]["public_title"] != RECALL_TITLE_ZH:
         rpc(
-            session,
+            writer,
             base,
             "crisis.crisis",
             "update_field_translations",
@@ -217,7 +221,7 @@ def prepare_customer_view(session, base, recall):
             {"langs": ["zh_CN"]},
         )[0]
         rpc(
-            session,
+            writer,
             base,
             "crisis.crisis",
             "update_field_translations",
@@ -317,7 +321,7 @@ def main(argv=None):
         "partner_id"
     ]
     customer_lang = rpc(session, base, "res.partner", "read", [[customer_lang[0]], ["lang"]])[0]
-    prepare_customer_view(session, base, recall)
+    prepare_customer_view(session, base, recall, login(base, args.db, "demo"))
     refund = prepare_credit_note(session, base)
     gift_card = ref(session, base, "crisis_management_loyalty.crisis_compensation_demo_gift_card")
     prepare_inbox(session, base, recall)

@@ -6,6 +6,8 @@ from odoo.tools import format_amount, format_datetime
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from .utils import is_id, is_token
+
 
 class CrisisPortal(CustomerPortal):
     """The affected customer's page: the crisis as the customer may read it."""
@@ -146,11 +148,16 @@ class CrisisPortal(CustomerPortal):
         Odoo's check first (the user's rights, else the line's token); else a
         logged-in user sees the lines of their commercial entity. Whoever
         asks, a drill's line or the line of a crisis whose statement is not
-        approved is not shown.
+        approved is not shown. An id or a token that cannot be one (out of
+        range, not a string, not ASCII) is no line and no token.
 
         :raise AccessError, MissingError: the visitor may not see the line
         """
         Impact = request.env["crisis.impact"]
+        if not is_id(impact_id):
+            raise MissingError(request.env._("This page is not available."))
+        if not is_token(access_token):
+            access_token = None
         try:
             impact_sudo = self._document_check_access(
                 "crisis.impact", impact_id, access_token=access_token
@@ -180,6 +187,8 @@ class CrisisPortal(CustomerPortal):
         :raise AccessError, MissingError: the visitor may not see them
         """
         impact_sudo = self._crisis_impact_check_access(impact_id, access_token)
+        if not is_id(compensation_id):
+            raise MissingError(request.env._("This compensation is not available."))
         Compensation = request.env["crisis.compensation"]
         domain = [("id", "=", compensation_id)] + Compensation._crisis_portal_domain(impact_sudo)
         # sudo: the domain is the compensations the line's page shows

@@ -17,6 +17,8 @@ from odoo import fields, http
 from odoo.http import request
 from odoo.tools import SQL, format_datetime
 
+from .utils import is_id
+
 # resolved crises stay on the page this long after their resolution
 HISTORY_DAYS = 90
 # how long browsers and proxies may keep a page without asking again
@@ -65,6 +67,8 @@ class CrisisStatusPage(http.Controller):
         save_session=False,
     )
     def crisis_status_crisis(self, crisis_id, **kwargs):
+        if not is_id(crisis_id):
+            raise request.not_found()
         crisis = request.env["crisis.crisis"].sudo().browse(crisis_id)
         crisis = crisis.search(self._status_domain() + [("id", "=", crisis_id)])
         if not crisis:
@@ -85,7 +89,7 @@ class CrisisStatusPage(http.Controller):
         if company_id is None:
             company = request.env.ref("base.main_company", raise_if_not_found=False)
             return (company or Company.search([], order="id", limit=1)).sudo()
-        company = Company.browse(company_id).exists()
+        company = Company.browse(company_id).exists() if is_id(company_id) else None
         if not company:
             raise request.not_found()
         return company

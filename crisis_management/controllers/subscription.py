@@ -13,6 +13,8 @@ Everything runs as superuser after the checks of ``crisis.subscription``.
 from odoo import http
 from odoo.http import request
 
+from .utils import is_id, is_token
+
 # the field a robot fills and a person never sees (hidden from screens and
 # screen readers): a request with it is answered as any other, and dropped
 HONEYPOT = "website"
@@ -29,7 +31,7 @@ class CrisisSubscriptionPage(http.Controller):
     )
     def crisis_subscribe(self, crisis_id, email=None, **kwargs):
         Subscription = request.env["crisis.subscription"]
-        crisis = Subscription._crisis_open_crisis(crisis_id)
+        crisis = Subscription._crisis_open_crisis(crisis_id) if is_id(crisis_id) else None
         if not crisis:
             raise request.not_found()
         lang = self._subscription_lang(kwargs.get("lang"))
@@ -58,9 +60,9 @@ class CrisisSubscriptionPage(http.Controller):
         methods=["GET", "POST"],
     )
     def crisis_subscription_confirm(self, subscription_id, token, **kwargs):
-        subscription = request.env["crisis.subscription"]._crisis_from_token(
-            subscription_id, token
-        )
+        subscription = request.env["crisis.subscription"]
+        if is_id(subscription_id) and is_token(token):
+            subscription = subscription._crisis_from_token(subscription_id, token)
         if not subscription:
             self._subscription_lang(kwargs.get("lang"))
             return self._subscription_render("crisis_subscription_invalid", {}, status=404)

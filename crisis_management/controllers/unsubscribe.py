@@ -12,13 +12,21 @@ footer and of its ``List-Unsubscribe`` header:
 
 A wrong signature, another line's, or a line that does not exist get the same
 404: nothing tells whether a line exists.
+
+The signature is all a mail provider or a link scanner sees of a notice (the
+``List-Unsubscribe`` header): no answer of these routes gives the token of the
+customer's page. The page links to ``/my/crises/<id>`` only for a logged-in
+visitor who may see it (without a token); subscribing again "back to the page"
+returns there with the page's token only when the form sent it.
 """
 
 from werkzeug.exceptions import BadRequest
 
 from odoo import http
 from odoo.http import request
-from odoo.tools import format_datetime
+from odoo.tools import consteq, format_datetime
+
+from .utils import is_id, is_token
 
 
 class CrisisUnsubscribe(http.Controller):
@@ -62,13 +70,21 @@ class CrisisUnsubscribe(http.Controller):
         methods=["POST"],
         website=True,
     )
-    def crisis_resubscribe(self, impact_id, token, back_to_page=None, **post):
+    def crisis_resubscribe(self, impact_id, token, back_to_page=None, access_token=None, **post):
         impact_sudo = self._crisis_unsubscribe_line(impact_id, token)
         impact_sudo._crisis_resubscribe()
         if back_to_page:
             # from the customer's page: back there (the line's own page, never
-            # an address given by the request)
-            return request.redirect(impact_sudo.get_portal_url(), code=303)
+            # an address given by the request), with the page's token only if
+            # the form of the page sent it: the unsubscribe link alone never
+            # gives it
+            if (
+                is_token(access_token)
+                and impact_sudo.access_token
+                and consteq(impact_sudo.access_token, access_token)
+            ):
+                return request.redirect(impact_sudo.get_portal_url(), code=303)
+            return request.redirect(impact_sudo.access_url, code=303)
         return request.redirect(self._crisis_unsubscribe_path(impact_sudo, token), code=303)
 
     # ------------------------------------------------------------------
@@ -79,6 +95,8 @@ class CrisisUnsubscribe(http.Controller):
         :raise NotFound: whatever is wrong (no such line, another line's
             signature, a forged one), the same answer
         """
+        if not (is_id(impact_id) and is_token(token)):
+            raise request.not_found()
         impact_sudo = request.env["crisis.impact"].sudo().browse(impact_id).exists()
         if not impact_sudo or not impact_sudo._crisis_check_unsubscribe_token(token):
             raise request.not_found()
@@ -97,8 +115,15 @@ class CrisisUnsubscribe(http.Controller):
             request.update_context(lang=partner.lang)
         impact_sudo = impact_sudo.with_context(lang=request.env.lang)
         crisis = impact_sudo.crisis_id
-        # their page, when the crisis has one for its customers
-        visible = impact_sudo.filtered_domain(impact_sudo._crisis_portal_visible_domain())
+        # their page, without its token, for a logged-in visitor who may see it:
+        # the unsubscribe link is all a mail provider knows of the notice
+        visible = False
+        if not request.env.user._is_public():
+            visible = impact_sudo.search_count(
+                [("id", "=", impact_sudo.id)]
+                + impact_sudo._crisis_portal_domain(request.env.user.partner_id),
+                limit=1,
+            )
         values = {
             "crisis_title": crisis.public_title or crisis.reference,
             "crisis_reference": crisis.reference,
@@ -115,6 +140,6 @@ class CrisisUnsubscribe(http.Controller):
             "action_url": self._crisis_unsubscribe_path(
                 impact_sudo, impact_sudo._crisis_unsubscribe_token()
             ),
-            "page_url": visible.get_portal_url() if visible else False,
+            "page_url": impact_sudo.access_url if visible else False,
         }
         return request.render("crisis_management.crisis_unsubscribe_page", values)

@@ -1,4 +1,5 @@
 from . import crisis_workflow_mixin
+from . import crisis_four_eyes_mixin
 from . import crisis_reminder_mixin
 from . import crisis_mail_batch
 from . import mail_render_mixin

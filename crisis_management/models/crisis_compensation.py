@@ -1,6 +1,7 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import clean_context, format_amount, split_every
+from odoo.tools.misc import formatLang
 
 from .crisis_workflow_mixin import as_workflow
 
@@ -31,12 +32,19 @@ COMMITTED_STATES = ("approved", "delivered")
 DRAFT_ONLY_FIELDS = ("impact_id", "type", "amount", "currency_id", "date_requested", "user_id")
 # the approvers' reminder of a submitted request
 TO_APPROVE = "crisis_management.mail_act_crisis_compensation_to_approve"
+# the largest amount of one compensation: beyond it, a typo (and totals lose cents)
+MAX_AMOUNT = 1e12
 
 
 class CrisisCompensation(models.Model):
     _name = "crisis.compensation"
     _description = "Crisis Compensation"
-    _inherit = ["mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "crisis.workflow.mixin",
+        "crisis.four.eyes.mixin",
+    ]
     _order = "id desc"
     _rec_name = "reference"
     _check_company_auto = True
@@ -49,7 +57,10 @@ class CrisisCompensation(models.Model):
         "approved_by_id",
         "date_approved",
         "date_delivered",
+        "involved_user_ids",
     )
+    # whoever sets these takes part in the request: they do not approve it
+    _crisis_four_eyes_fields = DRAFT_ONLY_FIELDS
 
     reference = fields.Char(
         required=True,
@@ -161,6 +172,7 @@ class CrisisCompensation(models.Model):
         "user_id",
         "create_uid",
         "submitted_by_id",
+        "involved_user_ids",
         "company_id.crisis_compensation_user_limit",
     )
     @api.depends_context("uid")
@@ -181,8 +193,21 @@ class CrisisCompensation(models.Model):
 
     @api.constrains("amount")
     def _check_amount(self):
-        if any(compensation.amount < 0 for compensation in self):
+        for compensation in self:
+            self._crisis_check_amount(compensation.amount)
+
+    @api.model
+    def _crisis_check_amount(self, amount):
+        """:raise ValidationError: ``amount`` is negative or beyond ``MAX_AMOUNT``."""
+        if amount < 0:
             raise ValidationError(self.env._("A compensation amount cannot be negative."))
+        if amount > MAX_AMOUNT:
+            raise ValidationError(
+                self.env._(
+                    "A compensation amount cannot be more than %(max)s.",
+                    max=formatLang(self.env, MAX_AMOUNT, digits=0),
+                )
+            )
 
     @api.constrains("currency_id")
     def _check_currency_id(self):
@@ -303,9 +328,11 @@ class CrisisCompensation(models.Model):
             raise UserError(message % {"reference": wrong[0].reference})
 
     def _requesters(self):
-        """The users the request is of: its requester, creator and submitter."""
+        """The users the request is of: its requester, creator and submitter,
+        and whoever changed its requester, customer, type, amount, currency or
+        request date (``involved_user_ids``)."""
         self.ensure_one()
-        return self.user_id | self.create_uid | self.submitted_by_id
+        return self.user_id | self.submitted_by_id | self._crisis_involved_users()
 
     def _approval_refusal(self, own=True):
         """Why the current user may not approve or reject this request:
@@ -326,15 +353,18 @@ class CrisisCompensation(models.Model):
     def _check_approval_rights(self):
         """Nobody approves their own request; users only under the company limit.
 
-        The request is the requester's, its creator's and its submitter's:
-        none of them approves or rejects it, whatever *Requested By* says.
+        The request is the requester's, its creator's, its submitter's and
+        theirs who changed what it is (``_requesters``): none of them approves
+        or rejects it, whatever *Requested By* says now.
         """
         for compensation in self:
             refusal = compensation._approval_refusal()
             if refusal == "own":
                 raise UserError(
                     self.env._(
-                        "%(reference)s: nobody approves or rejects their own request.",
+                        "%(reference)s: nobody approves or rejects their own request, nor one "
+                        "they submitted or whose requester, customer, type or amount they "
+                        "changed: someone else does.",
                         reference=compensation.reference,
                     )
                 )
@@ -358,6 +388,7 @@ class CrisisCompensation(models.Model):
                 "state": "to_approve",
                 "submitted_by_id": self.env.uid,
                 "date_submitted": fields.Datetime.now(),
+                "involved_user_ids": [Command.link(self.env.uid)],
             }
         )
         self._schedule_approval_activities()
@@ -614,8 +645,7 @@ class CrisisCompensation(models.Model):
         self.check_access("create")
         if not impacts:
             return self.browse()
-        if values.get("amount", 0) < 0:
-            raise ValidationError(self.env._("A compensation amount cannot be negative."))
+        self._crisis_check_amount(values.get("amount") or 0)
         if len(impacts.company_id) > 1:
             raise UserError(self.env._("Propose compensations for one company at a time."))
         # the caller's values go through the workflow guard; the workflow

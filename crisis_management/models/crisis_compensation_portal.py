@@ -27,6 +27,9 @@ RESPONSE_FIELDS = (
 # what a signature drawn in Odoo's signature widget may be, and how large
 SIGNATURE_MIMETYPES = ("image/png", "image/jpeg")
 SIGNATURE_MAX_BYTES = 1024 * 1024
+# the longest name a customer signs with, and reason they decline with
+SIGNER_NAME_MAX = 256
+DECLINE_REASON_MAX = 5000
 TODO = "mail.mail_activity_data_todo"
 
 
@@ -154,13 +157,25 @@ class CrisisCompensation(models.Model):
         and the agent a To-Do: deliver it.
 
         :raise UserError: the compensation is not waiting for an answer, the
-            name is missing or the signature is not an image
+            name is missing, not text or too long (``SIGNER_NAME_MAX``), or the
+            signature is not an image
         """
         self.ensure_one()
         self._crisis_portal_check_answerable()
-        name = (name or "").strip()
+        name = name.strip() if isinstance(name, str) else ""
         if not name:
             raise UserError(self.env._("Please type your name to accept the compensation."))
+        if len(name) > SIGNER_NAME_MAX:
+            raise UserError(
+                self.env._(
+                    "Your name is too long: please type at most %(max)s characters.",
+                    max=SIGNER_NAME_MAX,
+                )
+            )
+        if not name.isprintable():
+            raise UserError(
+                self.env._("Please type your name on one line, without special characters.")
+            )
         image = self._crisis_portal_signature_image(signature)
         self._crisis_portal_answer(
             {
@@ -208,14 +223,25 @@ class CrisisCompensation(models.Model):
         the customer's reason.
 
         :raise UserError: the compensation is not waiting for an answer or the
-            reason is missing
+            reason is missing, not text or too long (``DECLINE_REASON_MAX``)
         """
         self.ensure_one()
         self._crisis_portal_check_answerable()
-        reason = (reason or "").strip()
+        reason = reason.strip() if isinstance(reason, str) else ""
         if not reason:
             raise UserError(
                 self.env._("Please tell us why you decline the compensation: it helps us.")
+            )
+        if len(reason) > DECLINE_REASON_MAX:
+            raise UserError(
+                self.env._(
+                    "Your reason is too long: please keep it under %(max)s characters.",
+                    max=DECLINE_REASON_MAX,
+                )
+            )
+        if "\x00" in reason:
+            raise UserError(
+                self.env._("Your reason contains characters we cannot keep: please type it again.")
             )
         self._crisis_portal_answer(
             {

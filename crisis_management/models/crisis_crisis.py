@@ -1,7 +1,9 @@
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, html2plaintext, is_html_empty
@@ -37,6 +39,14 @@ SLA_BREACH = "crisis_management.mail_act_crisis_sla_breach"
 # language, sends the statement back to draft
 STATEMENT_FIELDS = ("public_statement", "public_title")
 UPDATE_DUE = "crisis_management.mail_act_crisis_update_due"
+# the longest title (internal or customer-facing): the subject of the customers' emails
+TITLE_MAX = 256
+# a crisis detected before this is a typo (the year 1900 of a spreadsheet)
+EARLIEST_DETECTED = datetime(2000, 1, 1)
+# how far ahead of the server's clock a detection date may be (clocks, time zones)
+DETECTED_AHEAD = timedelta(days=1)
+# the approvers' reminder of a message written at send time
+MESSAGE_TO_APPROVE = "crisis_management.mail_act_crisis_message_to_approve"
 # the customer totals of a crisis, computed together by _compute_impact_stats
 IMPACT_STATS = (
     "affected_count",
@@ -68,6 +78,10 @@ class CrisisCrisis(models.Model):
         "statement_state",
         "statement_approved_by_id",
         "date_statement_approved",
+        "statement_editor_ids",
+        "edited_message",
+        "edited_message_user_id",
+        "edited_message_approved_by_id",
         "date_last_update",
         "reminded_update",
         "date_satisfaction_requested",
@@ -236,6 +250,53 @@ class CrisisCrisis(models.Model):
     )
     date_statement_approved = fields.Datetime(
         string="Statement Approved On", readonly=True, copy=False
+    )
+    statement_editor_ids = fields.Many2many(
+        "res.users",
+        "crisis_crisis_statement_editor_rel",
+        "crisis_id",
+        "user_id",
+        string="Statement Written By",
+        readonly=True,
+        copy=False,
+        help="Who wrote or changed the public statement or the customer-facing title (in any "
+        "language) since it was last approved. When a second person approves what the crisis "
+        "says to customers, none of them approves it.",
+    )
+    second_approver_required = fields.Boolean(
+        compute="_compute_second_approver_required",
+        help="The public statement, and any other message sent to the customers, is approved "
+        "by a Crisis Manager who did not write it: always for high and critical crises, from "
+        "the severity chosen in the Crisis Settings for the others.",
+    )
+    can_approve_statement = fields.Boolean(
+        compute="_compute_can_approve_statement",
+        help="Whether you may approve the public statement: a Crisis Manager, and not one of "
+        "its writers when a second approver is required.",
+    )
+    # a message other than the statement, written at send time: approved
+    # before it goes, as the statement is
+    edited_message = fields.Html(
+        string="Message to Send",
+        readonly=True,
+        copy=False,
+        help="A message other than the public statement that a sender wants to send to the "
+        "affected customers: a Crisis Manager approves it before it goes (one who did not "
+        "write it, when a second approver is required).",
+    )
+    edited_message_user_id = fields.Many2one(
+        "res.users", string="Message Written By", readonly=True, copy=False
+    )
+    edited_message_approved_by_id = fields.Many2one(
+        "res.users",
+        string="Message Approved By",
+        readonly=True,
+        copy=False,
+        help="Empty while the message waits for approval.",
+    )
+    can_approve_edited_message = fields.Boolean(
+        compute="_compute_can_approve_statement",
+        help="Whether you may approve the message waiting for approval.",
     )
     talking_points = fields.Html(
         help="Internal: what agents say on the phone. Never sent to customers.",
@@ -565,6 +626,32 @@ class CrisisCrisis(models.Model):
                     and (not crisis.date_resolved or update.date_sent >= crisis.date_resolved)
                     for update in crisis.update_ids
                 )
+            )
+
+    @api.depends("severity", "company_id.crisis_statement_four_eyes_severity")
+    def _compute_second_approver_required(self):
+        for crisis in self:
+            crisis.second_approver_required = crisis._crisis_second_approver_required()
+
+    @api.depends_context("uid")
+    @api.depends(
+        "statement_state",
+        "statement_editor_ids",
+        "second_approver_required",
+        "edited_message",
+        "edited_message_user_id",
+        "edited_message_approved_by_id",
+    )
+    def _compute_can_approve_statement(self):
+        for crisis in self:
+            crisis.can_approve_statement = (
+                crisis.statement_state != "approved"
+                and not crisis._crisis_text_approval_refusal(crisis.statement_editor_ids)
+            )
+            crisis.can_approve_edited_message = bool(
+                not is_html_empty(crisis.edited_message)
+                and not crisis.edited_message_approved_by_id
+                and not crisis._crisis_text_approval_refusal(crisis.edited_message_user_id)
             )
 
     @api.depends("user_id", "team_id.leader_id", "team_id.member_ids.user_id")
@@ -969,6 +1056,67 @@ class CrisisCrisis(models.Model):
                     )
                 )
 
+    @api.constrains("date_detected")
+    def _check_date_detected_bounds(self):
+        latest = fields.Datetime.now() + DETECTED_AHEAD
+        for crisis in self:
+            if not crisis.date_detected:
+                continue
+            if crisis.date_detected < EARLIEST_DETECTED:
+                raise ValidationError(
+                    self.env._(
+                        "Crisis %(reference)s cannot be detected before the year 2000 "
+                        "(%(date)s): check the date.",
+                        reference=crisis.reference,
+                        date=fields.Datetime.to_string(crisis.date_detected),
+                    )
+                )
+            if crisis.date_detected > latest:
+                raise ValidationError(
+                    self.env._(
+                        "Crisis %(reference)s cannot be detected in the future (%(date)s): "
+                        "check the date.",
+                        reference=crisis.reference,
+                        date=fields.Datetime.to_string(crisis.date_detected),
+                    )
+                )
+
+    @api.constrains("name", "public_title")
+    def _check_title_length(self):
+        for crisis in self:
+            self._crisis_check_title_length([crisis.name, crisis.public_title], crisis.reference)
+
+    @api.model
+    def _crisis_check_title_length(self, titles, reference):
+        """:raise ValidationError: one of ``titles`` is longer than ``TITLE_MAX``."""
+        if any(title and len(title) > TITLE_MAX for title in titles):
+            raise ValidationError(
+                self.env._(
+                    "The titles of crisis %(reference)s are limited to %(max)s characters: "
+                    "they are the subject of the emails to customers. Shorten them.",
+                    reference=reference,
+                    max=TITLE_MAX,
+                )
+            )
+
+    @api.model
+    def _crisis_check_severity(self, vals_list):
+        """:raise ValidationError: a severity of ``vals_list`` (or of the context's
+        default) is not one of the four."""
+        severities = dict(SEVERITIES)
+        values = [vals["severity"] for vals in vals_list if vals.get("severity")]
+        if self.env.context.get("default_severity"):
+            values.append(self.env.context["default_severity"])
+        for severity in values:
+            if not isinstance(severity, str) or severity not in severities:
+                raise ValidationError(
+                    self.env._(
+                        "The severity of a crisis is low, medium, high or critical, not "
+                        "%(severity)s.",
+                        severity=severity,
+                    )
+                )
+
     @api.constrains("public_title")
     def _check_public_title_single_line(self):
         for crisis in self:
@@ -990,6 +1138,7 @@ class CrisisCrisis(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self = self._crisis_check_values(vals_list, create=True)
+        self._crisis_check_severity(vals_list)
         for vals in vals_list:
             if not vals.get("reference") or vals["reference"] == self.env._("New"):
                 company = (
@@ -999,6 +1148,12 @@ class CrisisCrisis(models.Model):
                 vals["reference"] = company._crisis_sequence().next_by_id(
                     sequence_date=fields.Datetime.to_datetime(declared)
                 )
+            # whoever declares a crisis with its statement or customer-facing title wrote them
+            if "statement_editor_ids" not in vals and any(
+                vals.get(name) and not (name == "public_statement" and is_html_empty(vals[name]))
+                for name in STATEMENT_FIELDS
+            ):
+                vals["statement_editor_ids"] = [Command.link(self.env.uid)]
         crises = super().create(vals_list)
         for crisis in crises:
             if crisis.playbook_id and crisis.company_id.crisis_auto_apply_playbook:
@@ -1007,15 +1162,15 @@ class CrisisCrisis(models.Model):
 
     def write(self, vals):
         self._crisis_check_values([vals])
+        self._crisis_check_severity([vals])
         self._crisis_check_closed()
         if "company_id" in vals and not self._crisis_is_workflow():
             self._check_company_change(vals["company_id"])
         # editing an approved statement or customer-facing title (in the
-        # language of the write) sends it back to draft, whoever edits it
+        # language of the write) sends it back to draft, whoever edits it;
+        # the editor is one of its writers
         if vals.keys() & set(STATEMENT_FIELDS):
-            self.filtered(
-                lambda c: c.statement_state == "approved" and c._crisis_statement_changed(vals)
-            ).action_reset_statement()
+            self.filtered(lambda c: c._crisis_statement_changed(vals))._crisis_statement_written()
         moved = self.browse()
         if vals.get("stage_id"):
             moved = self.filtered(lambda c: c.stage_id.id != vals["stage_id"])
@@ -1051,6 +1206,20 @@ class CrisisCrisis(models.Model):
                 )
             )
 
+    def _crisis_statement_written(self):
+        """The current user changed what customers read of these crises (the
+        statement or the customer-facing title, in a language): they are one
+        of its writers. An approved statement goes back to draft, and its
+        writers are those of the new text only.
+        """
+        approved = self.filtered(lambda c: c.statement_state == "approved")
+        if approved:
+            approved.action_reset_statement()
+            as_workflow(approved).write({"statement_editor_ids": [Command.set([self.env.uid])]})
+        drafts = self - approved
+        if drafts:
+            as_workflow(drafts).write({"statement_editor_ids": [Command.link(self.env.uid)]})
+
     def _crisis_statement_changed(self, vals):
         """Whether ``vals`` changes what customers read of this crisis (in the
         language of the write)."""
@@ -1074,13 +1243,15 @@ class CrisisCrisis(models.Model):
                 field_name, translations, digest=digest, source_lang=source_lang
             )
         self.ensure_one()
+        if field_name == "public_title":
+            self._crisis_check_title_length(translations.values(), self.reference)
         field = self._fields[field_name]
         before = field._get_stored_translations(self)
         result = super()._update_field_translations(
             field_name, translations, digest=digest, source_lang=source_lang
         )
-        if self.statement_state == "approved" and field._get_stored_translations(self) != before:
-            self.action_reset_statement()
+        if field._get_stored_translations(self) != before:
+            self._crisis_statement_written()
         return result
 
     def unlink(self):
@@ -1228,6 +1399,19 @@ class CrisisCrisis(models.Model):
                     reference=empty[0].reference,
                 )
             )
+        written = self.filtered(
+            lambda c: c._crisis_text_approval_refusal(c.statement_editor_ids) == "writer"
+        )
+        if written:
+            raise UserError(
+                self.env._(
+                    "Crisis %(reference)s: you wrote or changed its public statement or "
+                    "customer-facing title since it was last approved. Another Crisis Manager "
+                    "approves it: what customers read of this crisis is approved by a second "
+                    "person.",
+                    reference=written[0].reference,
+                )
+            )
         self.check_access("write")
         as_workflow(self).write(
             {
@@ -1237,6 +1421,206 @@ class CrisisCrisis(models.Model):
             }
         )
         return True
+
+    # ------------------------------------------------------------------
+    # One voice: who approves what customers read
+    # ------------------------------------------------------------------
+
+    def _crisis_second_approver_required(self):
+        """Whether what this crisis says to customers is approved by someone
+        who did not write it: always for high and critical crises, from the
+        company's chosen severity for the others (Crisis Settings). Drills
+        too: they rehearse the real approval."""
+        self.ensure_one()
+        rank = {level: number for number, (level, _label) in enumerate(SEVERITIES)}
+        company = self.company_id or self.env.company
+        threshold = min(
+            rank.get(company.crisis_statement_four_eyes_severity, rank["high"]), rank["high"]
+        )
+        return rank.get(self.severity or "medium", 0) >= threshold
+
+    def _crisis_text_approval_refusal(self, writers):
+        """Why the current user may not approve a text of this crisis written
+        by ``writers`` (users): ``"manager"`` (not a Crisis Manager),
+        ``"writer"`` (one of them, and a second approver is required), or
+        ``False`` when they may."""
+        self.ensure_one()
+        user = self.env.user
+        if not user.has_group("crisis_management.group_crisis_manager"):
+            return "manager"
+        if user in writers and self._crisis_second_approver_required():
+            return "writer"
+        return False
+
+    @api.model
+    def _crisis_same_text(self, body, other):
+        """Whether two HTML texts say the same words (the editor of the notify
+        wizard may rewrite the markup)."""
+        words = html2plaintext(body or "").split()
+        return bool(words) and words == html2plaintext(other or "").split()
+
+    def _crisis_may_send(self, body):
+        """Whether the current user may send ``body`` to the customers of this
+        crisis: nothing (the statement is sent), the statement in one of its
+        languages, the edited message once approved, or a text they may
+        approve themselves (a Crisis Manager, when no second approver is
+        required)."""
+        self.ensure_one()
+        if is_html_empty(body) or self._crisis_is_statement(body):
+            return True
+        if self.edited_message_approved_by_id and self._crisis_same_text(
+            body, self.edited_message
+        ):
+            return True
+        return not self._crisis_text_approval_refusal(self.env.user)
+
+    def _crisis_check_message(self, body):
+        """Raise unless the current user may send ``body`` to the customers of
+        these crises (``_crisis_may_send``)."""
+        for crisis in self:
+            if not crisis._crisis_may_send(body):
+                raise UserError(
+                    self.env._(
+                        "Crisis %(reference)s: this message is not the approved public "
+                        "statement, and nobody else approved it. Request its approval from the "
+                        "Notify Customers window (a Crisis Manager who did not write it "
+                        "approves it), or send the public statement as it is.",
+                        reference=crisis.reference,
+                    )
+                )
+
+    def _crisis_request_message_approval(self, body):
+        """Keep ``body``, written by the current user, as the message to send
+        to the customers of this crisis once a Crisis Manager approves it
+        (another one, when a second approver is required); it replaces the
+        message kept before. The Crisis Managers who may approve it get an
+        activity."""
+        self.ensure_one()
+        self._check_can_speak_to_customers()
+        self.check_access("write")
+        if is_html_empty(body):
+            raise UserError(self.env._("Write the message to approve first."))
+        self._crisis_close_message_activities(decided=False)
+        as_workflow(self).write(
+            {
+                "edited_message": body,
+                "edited_message_user_id": self.env.uid,
+                "edited_message_approved_by_id": False,
+            }
+        )
+        self.message_post(
+            body=Markup("%s<blockquote>%s</blockquote>")
+            % (
+                self.env._(
+                    "%(user)s asks to send this message to the affected customers:",
+                    user=self.env.user.name,
+                ),
+                self.edited_message,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        managers = (
+            self.env.ref("crisis_management.group_crisis_manager")
+            .sudo()
+            .users.filtered(
+                lambda user: (
+                    user.active
+                    and not user.share
+                    and self.company_id in user.company_ids
+                    and (user != self.env.user or not self.second_approver_required)
+                )
+            )
+        )
+        self.env["crisis.reminder.mixin"]._crisis_schedule_activities(
+            [(self, manager) for manager in managers],
+            summary_of=lambda crisis: crisis.env._("Message to approve"),
+            date_of=lambda crisis: fields.Date.context_today(crisis),
+            note_of=lambda crisis: crisis.env._(
+                "%(user)s asks to send a message to the affected customers of %(crisis)s: "
+                "approve it in the Communication tab.",
+                user=crisis.edited_message_user_id.name,
+                crisis=crisis.display_name,
+            ),
+            activity_type_xmlid=MESSAGE_TO_APPROVE,
+        )
+        return True
+
+    def action_approve_edited_message(self):
+        """Approve the message waiting for approval: it may then be sent as it
+        is, from the Notify Customers window."""
+        if not self.env.user.has_group("crisis_management.group_crisis_manager"):
+            raise AccessError(self.env._("Only a Crisis Manager can approve a message."))
+        for crisis in self:
+            if is_html_empty(crisis.edited_message) or crisis.edited_message_approved_by_id:
+                raise UserError(
+                    self.env._(
+                        "Crisis %(reference)s has no message waiting for approval.",
+                        reference=crisis.reference,
+                    )
+                )
+            if crisis._crisis_text_approval_refusal(crisis.edited_message_user_id):
+                raise UserError(
+                    self.env._(
+                        "Crisis %(reference)s: you wrote this message. Another Crisis Manager "
+                        "approves it: what customers read of this crisis is approved by a "
+                        "second person.",
+                        reference=crisis.reference,
+                    )
+                )
+        self.check_access("write")
+        as_workflow(self).write({"edited_message_approved_by_id": self.env.uid})
+        self._crisis_close_message_activities()
+        for crisis in self:
+            crisis.message_post(
+                body=self.env._(
+                    "The message of %(user)s is approved: send it from Notify Customers.",
+                    user=crisis.edited_message_user_id.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_discard_edited_message(self):
+        """Drop the message kept for sending (waiting for approval or approved):
+        its writer or a Crisis Manager."""
+        is_manager = self.env.user.has_group("crisis_management.group_crisis_manager")
+        others = self.filtered(lambda c: c.edited_message_user_id != self.env.user)
+        if others and not is_manager:
+            raise AccessError(
+                self.env._("Only its writer or a Crisis Manager can discard the message.")
+            )
+        self.check_access("write")
+        self._crisis_close_message_activities(decided=False)
+        as_workflow(self).write(
+            {
+                "edited_message": False,
+                "edited_message_user_id": False,
+                "edited_message_approved_by_id": False,
+            }
+        )
+        return True
+
+    def action_send_edited_message(self):
+        """The Notify Customers window with the approved message."""
+        self.ensure_one()
+        if not self.edited_message_approved_by_id:
+            raise UserError(
+                self.env._(
+                    "Crisis %(reference)s has no approved message to send.",
+                    reference=self.reference,
+                )
+            )
+        action = self.action_notify_customers()
+        action["context"] = dict(action.get("context") or {}, default_body=self.edited_message)
+        return action
+
+    def _crisis_close_message_activities(self, decided=True):
+        """The approvers' "Message to Approve" activities end with the request:
+        the deciding user's one is done, the others go."""
+        crises = self.sudo()
+        if decided:
+            crises.activity_feedback([MESSAGE_TO_APPROVE], user_id=self.env.uid)
+        crises.activity_unlink([MESSAGE_TO_APPROVE])
 
     def action_reset_statement(self):
         """Back to draft: the statement must be approved again before it is sent."""

@@ -580,12 +580,15 @@ class CrisisImpact(models.Model):
         """Split these lines into those to email and those to skip, in one query.
 
         Skipped: customers without a valid email address (``no_email``),
-        those whose address is on the email blacklist (``blacklisted``), and
-        those who unsubscribed from the notices of this crisis
-        (``unsubscribed``); the others are to email (``sent``).
+        those whose address is on the email blacklist (``blacklisted``),
+        self-reported lines no agent verified yet (``unverified``: anyone can
+        write to a crisis inbox with a forged address), and those who
+        unsubscribed from the notices of this crisis (``unsubscribed``); the
+        others are to email (``sent``).
 
         :return: ``Recipients``: the ids of the lines to email, in id order, and
-            {line id: ``sent`` | ``no_email`` | ``blacklisted`` | ``unsubscribed``}
+            {line id: ``sent`` | ``no_email`` | ``blacklisted`` | ``unverified``
+            | ``unsubscribed``}
         """
         self.env.flush_all()
         self.env.cr.execute(
@@ -601,8 +604,8 @@ class CrisisImpact(models.Model):
 
     @api.model
     def _crisis_count_recipients(self, domain):
-        """{``sent`` | ``no_email`` | ``blacklisted`` | ``unsubscribed``: number of
-        lines} of ``domain``.
+        """{``sent`` | ``no_email`` | ``blacklisted`` | ``unverified`` |
+        ``unsubscribed``: number of lines} of ``domain``.
 
         As ``_crisis_classify_recipients``, counted by the database: nothing
         is read per line, whatever their number.
@@ -633,6 +636,7 @@ class CrisisImpact(models.Model):
         return SQL(
             """CASE WHEN COALESCE(partner.email_normalized, '') = '' THEN 'no_email'
                     WHEN blacklist.id IS NOT NULL THEN 'blacklisted'
+                    WHEN impact.is_self_reported THEN 'unverified'
                     WHEN impact.is_unsubscribed THEN 'unsubscribed'
                     ELSE 'sent' END"""
         )

@@ -9,7 +9,16 @@ Odoo's mail gateway routes an email sent to the alias of a crisis to
 - from another address: the contact with that address in the crisis'
   company (or shared) or a new contact of that company, and a new line for it,
   flagged **self-reported** (impact low, to contact), with a To-Do for the
-  crisis lead to verify it; Odoo then posts the email on it;
+  crisis lead to verify it; Odoo then posts the email on it. Anyone can write
+  with any From: a self-reported line gets no customer notice (email or SMS)
+  until an agent verifies it (``crisis.impact._crisis_recipient_state``);
+- one line per sender address and crisis (a second email lands on it), and at
+  most ``crisis_inbox_hourly_limit`` new self-reported lines per crisis per
+  hour (company setting): beyond it, the email creates neither contact nor
+  line, it is kept on the crisis as an internal note (nobody notified) for
+  the team to add the sender if they are affected;
+- an email whose From is empty, ``<>``, several addresses or not one valid
+  address creates nothing: dropped with a log line;
 - from our own staff (internal users, companies): never a customer, the email
   goes to the chatter of the crisis itself (its followers are notified);
 - auto-replies (``Auto-Submitted``, ``X-Autoreply``, ``Precedence: bulk``…)
@@ -24,11 +33,14 @@ routing (the References of the notice), whatever their address.
 """
 
 import logging
+from datetime import timedelta
+from email.utils import getaddresses
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import clean_context, email_normalize, parse_contact_from_email
+from odoo.tools.mail import decode_message_header
 
 from .crisis_workflow_mixin import as_workflow
 
@@ -120,9 +132,65 @@ class CrisisImpact(models.Model):
         return precedence in AUTO_PRECEDENCES
 
     @api.model
+    def _crisis_inbox_address(self, message, message_dict):
+        """The sender's address if the From of ``message`` (an ``email.message``)
+        is one valid address, else False: an empty From, ``<>``, several
+        addresses or a malformed one (``a@@b.example``, which Odoo's parsing
+        would read as ``@b.example``) are no sender."""
+        raw = decode_message_header(message, "From", separator=",") if message else None
+        if raw is None:
+            raw = message_dict.get("email_from") or ""
+        addresses = [address for _name, address in getaddresses([raw]) if address]
+        if len(addresses) != 1:
+            return False
+        address = self.env["crisis.subscription"]._crisis_normalize_email(addresses[0])
+        if not address or address != email_normalize(message_dict.get("email_from") or ""):
+            return False
+        return address
+
+    @api.model
+    def _crisis_inbox_full(self, crisis):
+        """Whether ``crisis`` took as many self-reported customers in the last
+        hour as its company allows (``crisis_inbox_hourly_limit``).
+
+        Counted from the stored lines (gateway workers share nothing else):
+        lines verified since are not counted, and two workers fetching at the
+        same moment may each take the last place.
+        """
+        limit = crisis.company_id.crisis_inbox_hourly_limit
+        if limit <= 0:
+            return True
+        since = self.env.cr.now() - timedelta(hours=1)
+        count = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search_count(
+                [
+                    ("crisis_id", "=", crisis.id),
+                    ("is_self_reported", "=", True),
+                    ("create_date", ">=", since),
+                ],
+                limit=limit,
+            )
+        )
+        return count >= limit
+
+    @api.model
+    def _crisis_inbox_note(self, crisis):
+        """The line above an email kept on ``crisis`` for want of room (in its lead's language)."""
+        crisis = crisis.with_context(lang=crisis.user_id.lang or self.env.lang)
+        return Markup("<p><b>%s</b></p>") % crisis.env._(
+            "Not added as a self-reported customer: this inbox took %(limit)s new customers in "
+            "the last hour (the limit of the Crisis Settings). If the sender is affected, add "
+            "them to the crisis.",
+            limit=crisis.company_id.crisis_inbox_hourly_limit,
+        )
+
+    @api.model
     def _routing_check_route(self, message, message_dict, route, raise_exception=True):
-        """The routes of new emails to a crisis inbox: none for auto-replies,
-        the crisis itself for our staff."""
+        """The routes of new emails to a crisis inbox: none for auto-replies
+        and senders without a valid address, the crisis itself for our staff
+        and, as an internal note, for new senders beyond the hourly limit."""
         model, thread_id, _values, _uid, alias = route
         crisis = self.env["crisis.crisis"]
         if model == self._name and not thread_id and alias:
@@ -137,16 +205,37 @@ class CrisisImpact(models.Model):
                 message_dict.get("message_id"),
             )
             return ()
+        if crisis and not self._crisis_inbox_address(message, message_dict):
+            _logger.info(
+                "Crisis inbox %s: email without a valid sender address (From %r, Message-Id %s) "
+                "ignored",
+                crisis.reference,
+                message_dict.get("email_from"),
+                message_dict.get("message_id"),
+            )
+            return ()
         route = super()._routing_check_route(
             message, message_dict, route, raise_exception=raise_exception
         )
         if not (route and crisis):
             return route
-        customers, staff, _line = self._crisis_inbox_sender(crisis, message_dict["email_from"])
+        customers, staff, line = self._crisis_inbox_sender(crisis, message_dict["email_from"])
         if staff and not customers:
             # our own staff are never customers: their email goes to the crisis
             staff_author = staff.filtered(lambda p: p.id == message_dict.get("author_id"))
             message_dict["author_id"] = (staff_author or staff[:1]).id
+            return ("crisis.crisis", crisis.id, route[2], route[3], route[4])
+        if not line and self._crisis_inbox_full(crisis):
+            # a new sender beyond the limit: kept on the crisis, nobody notified
+            _logger.info(
+                "Crisis inbox %s: hourly limit of new customers reached, email from %s "
+                "(Message-Id %s) kept on the crisis",
+                crisis.reference,
+                message_dict.get("email_from"),
+                message_dict.get("message_id"),
+            )
+            message_dict["is_internal"] = True
+            message_dict["body"] = self._crisis_inbox_note(crisis) + message_dict.get("body", "")
             return ("crisis.crisis", crisis.id, route[2], route[3], route[4])
         return route
 
@@ -172,6 +261,10 @@ class CrisisImpact(models.Model):
         partner = customers[:1]
         if not partner:
             name, email = parse_contact_from_email(msg_dict.get("email_from"))
+            if not self.env["crisis.subscription"]._crisis_normalize_email(email):
+                raise ValueError(
+                    f"Email {msg_dict.get('message_id')} to a crisis inbox without a valid sender"
+                )
             partner = (
                 self.env["res.partner"]
                 .sudo()

@@ -72,7 +72,13 @@ class CrisisImpact(models.Model):
     def _crisis_check_unsubscribe_token(self, token):
         """Whether ``token`` is this line's signature (constant time)."""
         self.ensure_one()
-        return bool(token) and consteq(self._crisis_unsubscribe_token(), str(token))
+        # Python's constant-time comparison takes ASCII strings only
+        return (
+            isinstance(token, str)
+            and bool(token)
+            and token.isascii()
+            and consteq(self._crisis_unsubscribe_token(), token)
+        )
 
     def _crisis_unsubscribe_url(self):
         """The unsubscribe page of this line, absolute (for emails)."""

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .crisis_workflow_mixin import as_workflow
@@ -33,7 +33,12 @@ class CrisisReview(models.Model):
 
     _name = "crisis.review"
     _description = "Post-Incident Review"
-    _inherit = ["mail.thread", "mail.activity.mixin", "crisis.workflow.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "crisis.workflow.mixin",
+        "crisis.four.eyes.mixin",
+    ]
     _order = "id desc"
     _check_company_auto = True
     _rec_names_search = ["crisis_id"]
@@ -44,7 +49,10 @@ class CrisisReview(models.Model):
         "date_approved",
         "date_submitted",
         "corrective_plan_id",
+        "involved_user_ids",
     )
+    # whoever names the author takes part in the review: they do not approve it
+    _crisis_four_eyes_fields = ("user_id",)
 
     crisis_id = fields.Many2one(
         "crisis.crisis", required=True, ondelete="cascade", index=True, check_company=True
@@ -115,7 +123,7 @@ class CrisisReview(models.Model):
             )
 
     @api.depends_context("uid")
-    @api.depends("state", "user_id", "create_uid")
+    @api.depends("state", "user_id", "create_uid", "involved_user_ids")
     def _compute_can_approve(self):
         for review in self:
             review.can_approve = review.state == "in_review" and not review._approval_refusal()
@@ -173,6 +181,15 @@ class CrisisReview(models.Model):
     def write(self, vals):
         self._crisis_check_values([vals])
         if not self._crisis_is_workflow():
+            submitted = self.filtered(lambda review: review.state == "in_review")
+            if "user_id" in vals and submitted:
+                raise UserError(
+                    self.env._(
+                        "%(review)s is in review: its author stays as it is. Set it back to "
+                        "draft to change it.",
+                        review=submitted[0].display_name,
+                    )
+                )
             edited = [name for name in CONTENT_FIELDS if name in vals]
             approved = self.filtered(lambda review: review.state == "approved")
             if edited and approved:
@@ -195,8 +212,9 @@ class CrisisReview(models.Model):
     # ------------------------------------------------------------------
 
     def _authors(self):
+        """Its author, and whoever created it, submitted it or changed its author."""
         self.ensure_one()
-        return self.user_id | self.create_uid
+        return self.user_id | self._crisis_involved_users()
 
     def _approval_refusal(self):
         """Why the current user may not approve: "manager" (not a Crisis
@@ -213,7 +231,13 @@ class CrisisReview(models.Model):
         if wrong:
             raise UserError(self.env._("%(review)s is not a draft.", review=wrong[0].display_name))
         self.check_access("write")
-        as_workflow(self).write({"state": "in_review", "date_submitted": fields.Datetime.now()})
+        as_workflow(self).write(
+            {
+                "state": "in_review",
+                "date_submitted": fields.Datetime.now(),
+                "involved_user_ids": [Command.link(self.env.uid)],
+            }
+        )
         return True
 
     def action_approve(self):
@@ -230,7 +254,8 @@ class CrisisReview(models.Model):
             if refusal == "author":
                 raise UserError(
                     self.env._(
-                        "%(review)s: its author does not approve it; another Crisis Manager does.",
+                        "%(review)s: its author does not approve it, nor whoever created it, "
+                        "submitted it or changed its author; another Crisis Manager does.",
                         review=review.display_name,
                     )
                 )

@@ -1,6 +1,11 @@
+import ast
 import logging
+import math
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -18,6 +23,18 @@ SIGNAL_ALERT = "crisis_management.mail_act_crisis_signal"
 # the fields a rule usually finds the customer and the date of a row in
 PARTNER_FIELD_NAMES = ("partner_id", "author_id", "commercial_partner_id", "customer_id")
 DATE_FIELD_NAMES = ("create_date",)
+# the bounds of a rule: a window of at most 366 days, a threshold of at most a
+# million rows (more is no early warning)
+MAX_WINDOW_MINUTES = 366 * 24 * 60
+MAX_THRESHOLD = 1_000_000
+# what decides which rows a rule counts: whoever changes it, the rule counts as
+# them (unless they are a Settings administrator)
+COUNTING_FIELDS = frozenset(
+    ("model_id", "partner_field_id", "date_field_id", "domain", "company_id", "window_minutes")
+)
+# the numbers a domain may hold: 18 digits (PostgreSQL's bigint holds 19)
+MAX_DOMAIN_NUMBER = 10**18
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 class CrisisSignalRule(models.Model):
@@ -68,10 +85,13 @@ class CrisisSignalRule(models.Model):
         required=True,
         check_company=True,
         default=lambda self: self.env.user,
+        copy=False,
         domain="[('share', '=', False)]",
         tracking=True,
         help="The rule counts the rows this user may read (access rights and record rules, in "
-        "the rule's company), and leads the suspected crises it raises.",
+        "the rule's company), and leads the suspected crises it raises. It is whoever last set "
+        "up what the rule counts (model, fields, domain, window, company): only Settings "
+        "administrators choose another user.",
     )
     model_id = fields.Many2one(
         "ir.model",
@@ -113,21 +133,27 @@ class CrisisSignalRule(models.Model):
         default="[]",
         required=True,
         tracking=True,
-        help="Which rows count, e.g. the ratings of 1.",
+        help="Which rows count, e.g. the ratings of 1: a list of conditions (field, operator, "
+        "value) of literal values, combined with '&', '|' and '!'. Beside them, only the date "
+        "helpers context_today(), relativedelta(), datetime.date(), datetime.datetime(), "
+        "datetime.time(), datetime.timedelta(), datetime.datetime.now(), .strftime(), "
+        ".replace(), .date(), .isoformat(), + and -, and uid.",
     )
     threshold = fields.Integer(
         string="At Least",
         default=20,
         required=True,
         tracking=True,
-        help="The rule fires when at least this many rows match within the window.",
+        help="The rule fires when at least this many rows match within the window (1 to "
+        "1,000,000).",
     )
     window_minutes = fields.Integer(
         string="Within (Minutes)",
         default=60,
         required=True,
         tracking=True,
-        help="The window the rows are counted in, up to now.",
+        help="The window the rows are counted in, up to now: 1 minute to 366 days (527,040 "
+        "minutes).",
     )
     type_id = fields.Many2one(
         "crisis.type",
@@ -235,24 +261,30 @@ class CrisisSignalRule(models.Model):
     @api.constrains("threshold", "window_minutes")
     def _check_threshold_window(self):
         for rule in self:
-            if rule.threshold <= 0:
-                raise ValidationError(
-                    self.env._(
-                        "Signal rule %(rule)s: the threshold must be at least 1 row (it is "
-                        "%(threshold)s).",
-                        rule=rule.name,
-                        threshold=rule.threshold,
-                    )
-                )
-            if rule.window_minutes <= 0:
-                raise ValidationError(
-                    self.env._(
-                        "Signal rule %(rule)s: the window must be at least 1 minute (it is "
-                        "%(minutes)s).",
-                        rule=rule.name,
-                        minutes=rule.window_minutes,
-                    )
-                )
+            error = self._signal_bounds_error(rule.name, rule.threshold, rule.window_minutes)
+            if error:
+                raise ValidationError(error)
+
+    @api.model
+    def _signal_bounds_error(self, name, threshold, window_minutes):
+        """Why ``threshold`` or ``window_minutes`` is out of bounds, or ``False``."""
+        if not 1 <= threshold <= MAX_THRESHOLD:
+            return self.env._(
+                "Signal rule %(rule)s: the threshold must be between 1 and %(max)s rows (it is "
+                "%(threshold)s).",
+                rule=name,
+                max=MAX_THRESHOLD,
+                threshold=threshold,
+            )
+        if not 1 <= window_minutes <= MAX_WINDOW_MINUTES:
+            return self.env._(
+                "Signal rule %(rule)s: the window must be between 1 minute and %(max)s minutes "
+                "(366 days) (it is %(minutes)s).",
+                rule=name,
+                max=MAX_WINDOW_MINUTES,
+                minutes=window_minutes,
+            )
+        return False
 
     @api.constrains("model_id", "partner_field_id", "date_field_id", "domain", "user_id")
     def _check_model_fields_domain(self):
@@ -267,6 +299,10 @@ class CrisisSignalRule(models.Model):
                         model=model.name,
                     )
                 )
+            try:
+                rule._signal_env()[model.model].check_access("read")
+            except AccessError:
+                raise ValidationError(rule._signal_unreadable_message()) from None
             partner_field = rule.partner_field_id
             if not (
                 partner_field
@@ -299,29 +335,58 @@ class CrisisSignalRule(models.Model):
                         model=model.name,
                     )
                 )
-            try:
-                rule._signal_query()
-            except AccessError:
-                raise ValidationError(
-                    self.env._(
-                        "Signal rule %(rule)s: %(user)s, whom the rule counts as, may not read "
-                        "%(model)s.",
-                        rule=rule.name,
-                        user=rule.user_id.name,
-                        model=model.name,
+            Model = rule._signal_env()[model.model]
+            for field in (partner_field, date_field):
+                if not Model._fields[field.name].is_accessible(Model.env):
+                    raise ValidationError(
+                        self.env._(
+                            "Signal rule %(rule)s: %(user)s, whom the rule counts as, may not "
+                            "read the field %(field)s of %(model)s.",
+                            rule=rule.name,
+                            user=rule.user_id.name,
+                            field=field.field_description,
+                            model=model.name,
+                        )
                     )
-                ) from None
-            except (ValueError, SyntaxError, TypeError, KeyError, NameError, UserError) as error:
+            try:
+                rule._signal_check_query()
+            except (
+                ValueError,
+                SyntaxError,
+                TypeError,
+                KeyError,
+                NameError,
+                AttributeError,
+                ArithmeticError,
+                UserError,
+            ) as error:
+                domain = rule.domain or ""
                 raise ValidationError(
                     self.env._(
                         "Signal rule %(rule)s: the domain %(domain)s is not valid for "
                         "%(model)s: %(error)s",
                         rule=rule.name,
-                        domain=rule.domain,
+                        domain=domain if len(domain) <= 200 else domain[:199] + "…",
                         model=model.name,
-                        error=error,
+                        error=self._signal_error_text(error),
                     )
                 ) from None
+
+    def _signal_unreadable_message(self):
+        self.ensure_one()
+        if self.user_id == self.env.user:
+            return self.env._(
+                "Signal rule %(rule)s: you may not read %(model)s, so no rule of yours can "
+                "count it.",
+                rule=self.name,
+                model=self.model_id.name,
+            )
+        return self.env._(
+            "Signal rule %(rule)s: %(user)s, whom the rule counts as, may not read %(model)s.",
+            rule=self.name,
+            user=self.user_id.name,
+            model=self.model_id.name,
+        )
 
     @api.constrains("alert_user_ids")
     def _check_alert_users(self):
@@ -338,6 +403,80 @@ class CrisisSignalRule(models.Model):
                         users=", ".join(outsiders.mapped("name")),
                     )
                 )
+
+    @api.onchange(*COUNTING_FIELDS)
+    def _onchange_counted_as(self):
+        if not self._signal_may_choose_user():
+            self.user_id = self.env.user
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        vals_list = [dict(vals) for vals in vals_list]
+        may_choose = self._signal_may_choose_user()
+        for vals in vals_list:
+            self._signal_check_bounds_values(vals, vals.get("name"))
+            if may_choose:
+                continue
+            if vals.get("user_id") and vals["user_id"] != self.env.uid:
+                raise self._signal_counted_as_error(vals.get("name"))
+            # not left to a default (of the context, or a module's): the saver
+            vals["user_id"] = self.env.uid
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._signal_check_bounds_values(vals, vals.get("name") or self[:1].name)
+        if not self._signal_may_choose_user():
+            if "user_id" in vals and vals["user_id"] != self.env.uid:
+                raise self._signal_counted_as_error(self[:1].name)
+            if COUNTING_FIELDS & vals.keys() and any(
+                rule.user_id != self.env.user for rule in self
+            ):
+                # who changes what the rule counts: the rule counts as them
+                vals = {**vals, "user_id": self.env.uid}
+        return super().write(vals)
+
+    @api.model
+    def _signal_may_choose_user(self):
+        """Whether the current user may make a rule count as someone else:
+        Settings administrators, and the superuser (data files, scripts).
+        Anyone else's rules count as them: a rule never counts with more rights
+        than the person who sets it up."""
+        return self.env.su or self.env.user.has_group("base.group_system")
+
+    @api.model
+    def _signal_counted_as_error(self, name):
+        return AccessError(
+            self.env._(
+                "Only a Settings administrator may choose whom signal rule %(rule)s counts as: "
+                "a rule counts the rows the person who sets it up may read, so it counts as you.",
+                rule=name or "",
+            )
+        )
+
+    @api.model
+    def _signal_check_bounds_values(self, vals, name):
+        """The bounds of the threshold and window, on the values themselves: a
+        clear error before PostgreSQL refuses a number too large for it."""
+
+        def number(value):
+            if isinstance(value, int | float):
+                return value
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None  # not a number: the field refuses it
+
+        threshold = number(vals.get("threshold", 1))
+        window = number(vals.get("window_minutes", 1))
+        error = self._signal_bounds_error(
+            name, 1 if threshold is None else threshold, 1 if window is None else window
+        )
+        if error:
+            raise ValidationError(error)
 
     # ------------------------------------------------------------------
     # Actions
@@ -388,12 +527,166 @@ class CrisisSignalRule(models.Model):
             ),
         )
 
+    @api.model
+    def _signal_domain_helpers(self):
+        """What a rule's domain may use beside literal values, by their names in
+        ``_signal_eval_context``: ``values`` (names and dotted names used as
+        values), ``calls`` (dotted names that may be called) and ``methods``
+        (what may be called on the result of a call, of ``+`` or of ``-``:
+        whether positional arguments are allowed). A module adding a helper to
+        the context adds it here too: nothing else can be evaluated."""
+        weekdays = {f"dateutil.relativedelta.{day}" for day in WEEKDAYS}
+        return {
+            "values": {"uid", *weekdays},
+            "calls": {
+                "context_today",
+                "relativedelta",
+                "dateutil.relativedelta.relativedelta",
+                "datetime.date",
+                "datetime.datetime",
+                "datetime.time",
+                "datetime.timedelta",
+                "datetime.date.today",
+                "datetime.datetime.now",
+                "datetime.datetime.today",
+                "datetime.datetime.combine",
+                *weekdays,
+            },
+            # str.replace() could multiply a text's length: that of dates takes keywords
+            "methods": {"strftime": True, "replace": False, "date": False, "isoformat": False},
+        }
+
+    @api.model
+    def _signal_check_domain_text(self, text):
+        """Refuse (``ValidationError``) a domain that is not a literal list of
+        conditions with the date helpers of ``_signal_domain_helpers``.
+
+        Such a domain costs about its own length to evaluate: no arithmetic
+        but ``+`` and ``-``, no large numbers, no loops, no names or attributes
+        but the helpers'. A ``SyntaxError`` is left to the caller.
+        """
+        try:
+            self._signal_check_domain_tree((text or "[]").strip())
+        except (RecursionError, MemoryError):
+            raise ValidationError(self.env._("the domain is nested too deeply")) from None
+
+    @api.model
+    def _signal_check_domain_tree(self, text):
+        helpers = self._signal_domain_helpers()
+        tree = ast.parse(text, mode="eval")
+
+        def part(node):
+            segment = ast.get_source_segment(text, node) or type(node).__name__
+            return segment if len(segment) <= 80 else segment[:79] + "…"
+
+        def refuse(node):
+            raise ValidationError(
+                self.env._(
+                    "%(part)s is not allowed: a domain holds conditions of literal values "
+                    "(numbers of at most 18 digits) and the date helpers context_today(), "
+                    "relativedelta(), datetime.date(), datetime.datetime(), datetime.time(), "
+                    "datetime.timedelta(), datetime.datetime.now(), .strftime(), .replace(), "
+                    ".date(), .isoformat(), + and -, and uid.",
+                    part=part(node),
+                )
+            )
+
+        def dotted(node):
+            names = []
+            while isinstance(node, ast.Attribute):
+                names.append(node.attr)
+                node = node.value
+            if not isinstance(node, ast.Name):
+                return None
+            names.append(node.id)
+            return ".".join(reversed(names))
+
+        def literal(node):
+            value = node.value
+            if value is None or isinstance(value, bool | str):
+                return
+            if not (
+                isinstance(value, int | float)
+                and math.isfinite(value)
+                and abs(value) < MAX_DOMAIN_NUMBER
+            ):
+                refuse(node)
+
+        def check(node):
+            if isinstance(node, ast.Constant):
+                literal(node)
+            elif isinstance(node, ast.UnaryOp):
+                if not (
+                    isinstance(node.op, ast.USub | ast.UAdd)
+                    and isinstance(node.operand, ast.Constant)
+                    and isinstance(node.operand.value, int | float)
+                    and not isinstance(node.operand.value, bool)
+                ):
+                    refuse(node)
+                literal(node.operand)
+            elif isinstance(node, ast.List | ast.Tuple):
+                for element in node.elts:
+                    check(element)
+            elif isinstance(node, ast.BinOp):
+                if not isinstance(node.op, ast.Add | ast.Sub):
+                    refuse(node)
+                check(node.left)
+                check(node.right)
+            elif isinstance(node, ast.Name | ast.Attribute):
+                if dotted(node) not in helpers["values"]:
+                    refuse(node)
+            elif isinstance(node, ast.Call):
+                func, path = node.func, dotted(node.func)
+                if path in helpers["calls"]:
+                    pass
+                elif (
+                    path is None
+                    and isinstance(func, ast.Attribute)
+                    and func.attr in helpers["methods"]
+                    and (helpers["methods"][func.attr] or not node.args)
+                ):
+                    check(func.value)
+                else:
+                    refuse(node)
+                for argument in node.args:
+                    check(argument)
+                for keyword in node.keywords:
+                    if keyword.arg is None:
+                        refuse(node)
+                    check(keyword.value)
+            else:
+                refuse(node)
+
+        body = tree.body
+        if not isinstance(body, ast.List | ast.Tuple):
+            raise ValidationError(self.env._("a domain is a list of conditions"))
+        for node in body.elts:
+            if isinstance(node, ast.Constant) and node.value in ("&", "|", "!"):
+                continue
+            if (
+                isinstance(node, ast.List | ast.Tuple)
+                and len(node.elts) == 3
+                and isinstance(node.elts[0], ast.Constant)
+                and (isinstance(node.elts[0].value, str) or node.elts[0].value in (0, 1))
+                and isinstance(node.elts[1], ast.Constant)
+                and isinstance(node.elts[1].value, str)
+            ):
+                check(node.elts[2])
+                continue
+            raise ValidationError(
+                self.env._(
+                    "%(part)s is not a condition: write (field, operator, value), e.g. "
+                    "('rating', '<=', 1), and combine conditions with '&', '|' and '!'.",
+                    part=part(node),
+                )
+            )
+
     def _signal_domain(self):
+        """The rule's domain, checked (``_signal_check_domain_text``) then evaluated."""
         self.ensure_one()
-        domain = safe_eval(self.domain or "[]", self._signal_eval_context())
-        if not isinstance(domain, list | tuple):
-            raise ValueError(self.env._("a domain is a list of conditions"))
-        return list(domain)
+        text = (self.domain or "[]").strip()
+        self._signal_check_domain_text(text)
+        return list(safe_eval(text, self._signal_eval_context()))
 
     def _signal_query(self):
         """The rows of the rule's model matching its domain, as the owner may
@@ -401,6 +694,20 @@ class CrisisSignalRule(models.Model):
         self.ensure_one()
         Model = self._signal_env()[self.model_name]
         return Model._search(self._signal_domain())
+
+    def _signal_check_query(self):
+        """Build the rule's query, and have PostgreSQL plan it without reading a
+        row (``LIMIT 0``): a value it refuses is reported when the rule is
+        saved, not by the cron."""
+        self.ensure_one()
+        query = self._signal_query()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("%s LIMIT 0", query.select()), log_exceptions=False)
+        except psycopg2.OperationalError:
+            raise
+        except psycopg2.Error as error:
+            raise ValueError(self._signal_error_text(error)) from None
 
     def _signal_condition(self):
         """The SQL condition of the rule on its model's table (no join)."""
@@ -420,41 +727,93 @@ class CrisisSignalRule(models.Model):
         field: one query, one ``COUNT(*) FILTER`` per rule, over the rows since
         the earliest window start (which an index on the date column finds).
 
-        Rules whose condition cannot be built are left out, with their error
-        in ``errors`` (returned second).
+        Each rule is isolated: a rule whose condition cannot be built, or whose
+        condition PostgreSQL refuses (then each rule is counted alone, to find
+        it), is left out, with its error in ``errors`` (returned second).
         """
         table = self.env[rules[0].model_name]._table
         column = SQL.identifier(table, rules[0].date_field_id.name)
-        filters, counted, errors = [], [], {}
+        filters, errors = {}, {}
         for rule in rules:
-            try:
-                condition = rule._signal_condition()
-            except (AccessError, UserError, ValueError, SyntaxError, TypeError, KeyError) as e:
-                errors[rule] = str(e)
-                continue
-            start = now - timedelta(minutes=rule.window_minutes)
-            filters.append(
-                SQL("COUNT(*) FILTER (WHERE %s > %s AND (%s))", column, start, condition)
-            )
-            counted.append(rule)
-        if not counted:
+            with self._signal_isolated(rule, errors):
+                bounds_error = self._signal_bounds_error(
+                    rule.name, rule.threshold, rule.window_minutes
+                )
+                if bounds_error:
+                    raise ValidationError(bounds_error)
+                filters[rule] = SQL(
+                    "COUNT(*) FILTER (WHERE %s > %s AND (%s))",
+                    column,
+                    now - timedelta(minutes=rule.window_minutes),
+                    rule._signal_condition(),
+                )
+        if not filters:
             return {}, errors
-        start = now - timedelta(
-            minutes=max(counted, key=lambda r: r.window_minutes).window_minutes
-        )
+        start = now - timedelta(minutes=max(rule.window_minutes for rule in filters))
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT %s FROM %s WHERE %s > %s AND %s <= %s",
-                SQL(", ").join(filters),
-                SQL.identifier(table),
-                column,
-                start,
-                column,
-                now,
-            )
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    self._signal_count_query(table, column, list(filters.values()), start, now),
+                    log_exceptions=False,
+                )
+                return dict(zip(filters, self.env.cr.fetchone(), strict=True)), errors
+        except psycopg2.OperationalError:
+            raise
+        except psycopg2.Error as error:
+            # a condition PostgreSQL refuses: each rule alone, to find it
+            _logger.info("Signal rules of %s counted one by one: %s", table, error)
+        counts = {}
+        for rule, count_filter in filters.items():
+            with self._signal_isolated(rule, errors):
+                self.env.cr.execute(
+                    self._signal_count_query(
+                        table,
+                        column,
+                        [count_filter],
+                        now - timedelta(minutes=rule.window_minutes),
+                        now,
+                    ),
+                    log_exceptions=False,
+                )
+                counts[rule] = self.env.cr.fetchone()[0]
+        return counts, errors
+
+    @api.model
+    def _signal_count_query(self, table, column, filters, start, now):
+        return SQL(
+            "SELECT %s FROM %s WHERE %s > %s AND %s <= %s",
+            SQL(", ").join(filters),
+            SQL.identifier(table),
+            column,
+            start,
+            column,
+            now,
         )
-        return dict(zip(counted, self.env.cr.fetchone(), strict=True)), errors
+
+    @contextmanager
+    def _signal_isolated(self, rule, errors):
+        """Run the block in a savepoint: an error rolls the block back and is
+        recorded in ``errors`` for ``rule``, and the other rules go on.
+        Concurrency and server errors (``OperationalError``: serialization
+        failure, lock or statement timeout) still stop the run, to be retried."""
+        try:
+            with self.env.cr.savepoint():
+                yield
+        except psycopg2.OperationalError:
+            raise
+        except Exception as error:  # recorded on the rule, shown on its form
+            errors[rule] = self._signal_error_text(error)
+
+    @api.model
+    def _signal_error_text(self, error):
+        """The message of ``error``, for a person fixing the rule."""
+        if isinstance(error, UserError):
+            return str(error.args[0]) if error.args else type(error).__name__
+        if isinstance(error, psycopg2.Error):
+            message = error.diag.message_primary or error.pgerror or ""
+            return message.strip() or type(error).__name__
+        return str(error).strip() or type(error).__name__
 
     def _signal_partner_ids(self, now):
         """The customers of the rows matching the rule in its window, that may
@@ -476,7 +835,8 @@ class CrisisSignalRule(models.Model):
                 now,
                 partner_column,
                 self._signal_condition(),
-            )
+            ),
+            log_exceptions=False,
         )
         partner_ids = [row[0] for row in self.env.cr.fetchall()]
         if not partner_ids:
@@ -517,10 +877,16 @@ class CrisisSignalRule(models.Model):
 
     @api.model
     def _signal_evaluate(self, rules):
-        """Count ``rules`` (locked, as superuser) and raise or merge their crises."""
+        """Count ``rules`` (locked, as superuser) and raise or merge their crises.
+
+        A rule that fails (its count, or raising its crisis) is rolled back
+        alone: its error is recorded on it (``last_error``, cleared by its next
+        successful check), logged once as a warning, and the others go on.
+        """
         if not rules:
             return
         now = fields.Datetime.now()
+        previous_errors = {rule: rule.last_error for rule in rules}
         counts, errors = {}, {}
         for _key, group in rules.grouped(lambda r: (r.model_name, r.date_field_id.id)).items():
             if group[0].model_name not in self.env:
@@ -529,8 +895,13 @@ class CrisisSignalRule(models.Model):
             group_counts, group_errors = self._signal_count(group, now)
             counts.update(group_counts)
             errors.update(group_errors)
+        firing = rules.filtered(lambda r: r in counts and counts[r] >= r.threshold)
+        if firing:
+            self._signal_fire(firing, counts, now, errors)
         for rule, error in errors.items():
-            _logger.info("Signal rule %s (id %s) not checked: %s", rule.name, rule.id, error)
+            # a warning when a rule starts failing (or fails otherwise), not at each run
+            log = _logger.warning if error != previous_errors.get(rule) else _logger.info
+            log("Signal rule %s (id %s) failed: %s", rule.name, rule.id, error)
         # one write per distinct value, not one per rule
         for (count, error), group in rules.grouped(
             lambda r: (counts.get(r, 0), errors.get(r, False))
@@ -538,9 +909,11 @@ class CrisisSignalRule(models.Model):
             as_workflow(group).write(
                 {"date_last_check": now, "last_count": count, "last_error": error}
             )
-        firing = rules.filtered(lambda r: r in counts and counts[r] >= r.threshold)
-        if not firing:
-            return
+
+    @api.model
+    def _signal_fire(self, firing, counts, now, errors):
+        """Raise the crisis of each rule of ``firing``, or merge the signal into
+        its open one; a rule that fails is rolled back, its error in ``errors``."""
         open_crises = self.env["crisis.crisis"].search(
             [
                 ("signal_rule_id", "in", firing.ids),
@@ -553,13 +926,14 @@ class CrisisSignalRule(models.Model):
         for crisis in open_crises:
             open_by_rule.setdefault(crisis.signal_rule_id, crisis)
         for rule in firing:
-            crisis = open_by_rule.get(rule)
-            if crisis:
-                rule._signal_merge(crisis, counts[rule], now)
-            elif not rule.date_last_fired or rule.date_last_fired <= now - timedelta(
-                minutes=rule.window_minutes
-            ):
-                rule._signal_raise(counts[rule], now)
+            with self._signal_isolated(rule, errors):
+                crisis = open_by_rule.get(rule)
+                if crisis:
+                    rule._signal_merge(crisis, counts[rule], now)
+                elif not rule.date_last_fired or rule.date_last_fired <= now - timedelta(
+                    minutes=rule.window_minutes
+                ):
+                    rule._signal_raise(counts[rule], now)
 
     def _signal_describe(self, count):
         self.ensure_one()

@@ -1,7 +1,9 @@
+import re
 import secrets
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL, consteq, email_normalize
 
 from odoo.addons.base.models.res_partner import _lang_get
@@ -20,6 +22,8 @@ PARAM_CRISIS_LIMIT = "crisis_management.subscription_crisis_hourly_limit"
 DEFAULT_IP_LIMIT = 10
 DEFAULT_CRISIS_LIMIT = 500
 CONFIRMATION_TEMPLATE = "crisis_management.mail_template_subscription_confirm"
+# one address, nothing around it: a local part, one @, a domain with a dot
+ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 SUBSCRIPTION_STATES = [
     ("pending", "Waiting for Confirmation"),
@@ -145,14 +149,51 @@ class CrisisSubscription(models.Model):
             .search([("id", "=", crisis_id), *self._crisis_open_domain()], limit=1)
         )
 
+    def _crisis_check_values(self, vals_list, create=False):
+        # the workflow guard first (who may write at all), then the addresses
+        result = super()._crisis_check_values(vals_list, create=create)
+        for vals in vals_list:
+            if create or "email" in vals:
+                self._crisis_check_email(vals.get("email"))
+        return result
+
+    @api.model
+    def _crisis_check_email(self, email):
+        """:raise ValidationError: ``email`` is not one valid address, normalized.
+
+        Checked before the database sees it: PostgreSQL refuses a NUL with an
+        error in the server log."""
+        if self._crisis_normalize_email(email) != email:
+            raise ValidationError(
+                self.env._(
+                    "%(email)s is not a valid email address: a subscription is for one "
+                    "address, written as name@domain.example.",
+                    email=repr(email) if isinstance(email, str) else email,
+                )
+            )
+
     @api.model
     def _crisis_normalize_email(self, email):
-        """The normalized address of ``email``, or False if it is not one valid address."""
-        email = (email or "").strip()
-        if not email or len(email) > 254 or any(char in email for char in " ,;<>\"'"):
+        """The normalized address of ``email``, or False if it is not one valid address.
+
+        Odoo's ``email_normalize`` finds an address in a text (``a@@b.example``
+        gives ``@b.example``): the address must be the whole of ``email``, with
+        a local part, one ``@`` and a domain with a dot, printable characters
+        only (no NUL).
+        """
+        if not isinstance(email, str):
+            return False
+        email = email.strip()
+        if (
+            not email
+            or len(email) > 254
+            or not email.isprintable()
+            or any(char in email for char in " ,;<>\"'")
+            or not ADDRESS.fullmatch(email)
+        ):
             return False
         normalized = email_normalize(email)
-        if not normalized or "." not in normalized.rpartition("@")[2]:
+        if not normalized or normalized.lower() != email.lower():
             return False
         return normalized
 
@@ -264,6 +305,8 @@ class CrisisSubscription(models.Model):
             not subscription
             or not token
             or not isinstance(token, str)
+            # Python's constant-time comparison takes ASCII strings only
+            or not token.isascii()
             or not consteq(subscription.token, token)
         ):
             return self.sudo()

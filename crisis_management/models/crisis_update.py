@@ -67,6 +67,7 @@ class CrisisUpdate(models.Model):
         "no_email_count",
         "blacklisted_count",
         "unsubscribed_count",
+        "unverified_count",
         "failed_count",
         "date_done",
         "body_is_statement",
@@ -131,6 +132,11 @@ class CrisisUpdate(models.Model):
         string="Unsubscribed",
         help="Customers skipped: they unsubscribed from the notices of this crisis.",
     )
+    unverified_count = fields.Integer(
+        string="Not Verified",
+        help="Customers skipped: they wrote to the inbox of the crisis and no agent verified "
+        "yet that they are affected (Verify on their line).",
+    )
     skipped_count = fields.Integer(
         string="Skipped", compute="_compute_skipped_count", store=True, aggregator="sum"
     )
@@ -139,11 +145,14 @@ class CrisisUpdate(models.Model):
         help="Share of the audience handled: emailed, skipped or failed.",
     )
 
-    @api.depends("no_email_count", "blacklisted_count", "unsubscribed_count")
+    @api.depends("no_email_count", "blacklisted_count", "unsubscribed_count", "unverified_count")
     def _compute_skipped_count(self):
         for update in self:
             update.skipped_count = (
-                update.no_email_count + update.blacklisted_count + update.unsubscribed_count
+                update.no_email_count
+                + update.blacklisted_count
+                + update.unsubscribed_count
+                + update.unverified_count
             )
 
     @api.depends("total_count", "state")
@@ -181,7 +190,12 @@ class CrisisUpdate(models.Model):
         The audience is frozen now, in one query. Up to the company's
         threshold, the customers are emailed at once; above it, the sending
         jobs are triggered and the update is returned at once, *Queued*.
+
+        A ``body`` other than the approved statement goes only once approved
+        (``crisis.crisis._crisis_check_message``).
         """
+        if body:
+            crisis.with_env(self.env)._crisis_check_message(body)
         updates = as_workflow(self.sudo()).create(
             {
                 "crisis_id": crisis.id,
@@ -438,14 +452,15 @@ class CrisisUpdate(models.Model):
                     "no_email_count": count.get("no_email", 0),
                     "blacklisted_count": count.get("blacklisted", 0),
                     "unsubscribed_count": count.get("unsubscribed", 0),
+                    "unverified_count": count.get("unverified", 0),
                     "failed_count": count.get("failed", 0),
                 }
             )
             update.crisis_id.sudo()._message_log(
                 body=self.env._(
                     "Customer update %(update)s sent: %(sent)s email(s) queued, "
-                    "%(skipped)s customer(s) skipped (no email address, blacklisted or "
-                    "unsubscribed), "
+                    "%(skipped)s customer(s) skipped (no email address, blacklisted, "
+                    "self-reported and not verified, or unsubscribed), "
                     "%(failed)s failed.",
                     update=update.display_name,
                     sent=update.sent_count,

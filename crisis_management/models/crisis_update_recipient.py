@@ -6,6 +6,7 @@ RECIPIENT_STATES = [
     ("sent", "Sent"),
     ("no_email", "No Email"),
     ("blacklisted", "Blacklisted"),
+    ("unverified", "Not Verified"),
     ("failed", "Failed"),
     ("cancelled", "Cancelled"),
 ]

@@ -8,6 +8,8 @@ SEVERITY_KEYS = ("critical", "high", "medium", "low")
 MAX_HOURS = 8760
 MAX_DAYS = 365
 MAX_MONTHS = 120
+# the most self-reported customers a crisis inbox may add per hour
+MAX_INBOX_HOURLY_LIMIT = 100000
 
 # code: (name, prefix, use date ranges)
 SEQUENCES = {
@@ -65,6 +67,13 @@ class ResCompany(models.Model):
         help="Call campaigns for more customers than this are scheduled in the background, "
         "in batches; smaller ones at once.",
     )
+    crisis_inbox_hourly_limit = fields.Integer(
+        string="New Customers per Hour from a Crisis Inbox",
+        default=50,
+        help="At most this many unknown senders per hour become self-reported customers of "
+        "a crisis through its inbox; the emails of the others are kept on the crisis as "
+        "internal notes. 0: the inbox never adds customers.",
+    )
     crisis_call_max_tries = fields.Integer(
         string="Call Tries per Customer",
         default=3,
@@ -95,6 +104,19 @@ class ResCompany(models.Model):
         required=True,
         help="Closing a crisis of this severity or above needs an approved post-incident "
         "review. Drills never need one.",
+    )
+    crisis_statement_four_eyes_severity = fields.Selection(
+        [
+            ("low", "Every crisis"),
+            ("medium", "Medium, high and critical crises"),
+            ("high", "High and critical crises"),
+        ],
+        string="Second Approver for What Customers Read",
+        default="high",
+        required=True,
+        help="For crises of this severity or above, the public statement and any other message "
+        "sent to the affected customers are approved by a Crisis Manager who did not write "
+        "them. Always for high and critical crises.",
     )
 
     @api.constrains(
@@ -192,6 +214,18 @@ class ResCompany(models.Model):
             if company.crisis_call_max_tries < 1:
                 raise ValidationError(
                     self.env._("A customer is called at least once: set at least one try.")
+                )
+
+    @api.constrains("crisis_inbox_hourly_limit")
+    def _check_crisis_inbox_hourly_limit(self):
+        for company in self:
+            if not 0 <= company.crisis_inbox_hourly_limit <= MAX_INBOX_HOURLY_LIMIT:
+                raise ValidationError(
+                    self.env._(
+                        "The new customers per hour from a crisis inbox must be between 0 and "
+                        "%(max)s.",
+                        max=MAX_INBOX_HOURLY_LIMIT,
+                    )
                 )
 
     @api.constrains("crisis_compensation_user_limit")

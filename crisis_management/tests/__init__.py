@@ -28,6 +28,7 @@ from . import test_tour
 from . import test_where_work_is
 from . import test_workflow_guard
 from . import test_review
+from . import test_four_eyes
 from . import test_signal_rules
 from . import test_kpis
 from . import test_status_page
@@ -39,3 +40,4 @@ from . import test_unsubscribe
 from . import test_call_campaign
 from . import test_crisis_inbox
 from . import test_channel_tours
+from . import test_public_routes_bad_input

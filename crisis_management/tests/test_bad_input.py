@@ -314,6 +314,58 @@ class TestBadInput(CrisisCase):
             wizard.kind = "satisfaction"
 
     # ------------------------------------------------------------------
+    # Signal rules
+    # ------------------------------------------------------------------
+
+    def _signal_rule_values(self):
+        return {
+            "name": "Low ratings",
+            "model_id": self.env.ref("rating.model_rating_rating").id,
+            "domain": "[('rating', '<=', 1)]",
+            "type_id": self.env.ref("crisis_management.crisis_type_service_outage").id,
+        }
+
+    @users("crisis_manager")
+    def test_signal_rule_window_and_threshold_bounds(self):
+        Rule = self.env["crisis.signal.rule"]
+        for fname, bad, good, words in (
+            (
+                "window_minutes",
+                (2_000_000_000, 2**31, 1e12, 527_041, 0, -1),
+                527_040,
+                "between 1 minute and 527040 minutes (366 days)",
+            ),
+            ("threshold", (1_000_001, 2**31, 1e12, 0, -1), 1_000_000, "between 1 and 1000000"),
+        ):
+            for value in bad:
+                with self.subTest(fname=fname, value=value):
+                    with self.assertRaises(ValidationError) as error:
+                        Rule.create({**self._signal_rule_values(), fname: value})
+                    self.assertIn(words, str(error.exception))
+            rule = Rule.create({**self._signal_rule_values(), fname: good})
+            self.assertEqual(rule[fname], good)
+            with self.assertRaises(ValidationError):
+                rule.write({fname: bad[0]})
+            self.assertEqual(rule[fname], good)
+
+    def test_signal_rule_window_overflow_is_no_traceback(self):
+        """A window stored past the bounds (before them, or past the ORM) is
+        reported on its rule by the cron, which goes on: no crash, no traceback."""
+        rule = self.env["crisis.signal.rule"].create(self._signal_rule_values())
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crisis_signal_rule SET window_minutes = 2000000000 WHERE id = %s", [rule.id]
+        )
+        rule.invalidate_recordset(["window_minutes"])
+        logger = "odoo.addons.crisis_management.models.crisis_signal_rule"
+        with freeze_time(NOW), self.assertLogs(logger, "WARNING") as logs:
+            self.env["crisis.signal.rule"]._cron_evaluate_rules()
+        self.assertEqual(rule.date_last_check, NOW)
+        self.assertIn("the window must be between 1 minute", rule.last_error)
+        self.assertEqual([record.levelname for record in logs.records], ["WARNING"])
+        self.assertFalse(logs.records[0].exc_info)
+
+    # ------------------------------------------------------------------
     # Compensations
     # ------------------------------------------------------------------
 
@@ -352,3 +404,119 @@ class TestBadInput(CrisisCase):
         wizard.currency_id = self.company.currency_id
         wizard.action_propose()
         self.assertEqual(Compensation.search_count([("crisis_id", "=", crisis.id)]), 3)
+
+    # ------------------------------------------------------------------
+    # Bounds of what is stored
+    # ------------------------------------------------------------------
+
+    @users("crisis_user")
+    def test_crisis_unknown_severity(self):
+        Crisis = self.env["crisis.crisis"]
+        for severity in ("foo", "HIGH", 3):
+            with self.subTest(severity=severity), self.assertRaises(ValidationError) as error:
+                Crisis.create({"name": "Bad severity", "severity": severity})
+            self.assertIn("low, medium, high or critical", str(error.exception))
+        crisis = self.crisis.with_env(self.env)
+        with self.assertRaises(ValidationError):
+            crisis.severity = "foo"
+        crisis.severity = "critical"
+        self.assertEqual(crisis.severity, "critical")
+
+    @users("crisis_user")
+    def test_crisis_title_length(self):
+        Crisis = self.env["crisis.crisis"]
+        for values in (
+            {"name": "x" * 257},
+            {"name": "x" * (1024 * 1024)},
+            {"name": "Checkout down", "public_title": "y" * 257},
+        ):
+            with self.subTest(field=list(values)[-1]), self.assertRaises(ValidationError) as e:
+                Crisis.create(values)
+            self.assertIn("256 characters", str(e.exception))
+        crisis = Crisis.create({"name": "x" * 256, "public_title": "y" * 256})
+        self.assertEqual(len(crisis.public_title), 256)
+        with self.assertRaises(ValidationError):
+            crisis.name = "x" * 257
+        with self.assertRaises(ValidationError):
+            crisis.public_title = "y" * 257
+
+    @users("crisis_user")
+    def test_crisis_detected_date_bounds(self):
+        Crisis = self.env["crisis.crisis"]
+        with freeze_time(NOW):
+            for detected in (datetime(1900, 1, 1), datetime(1999, 12, 31, 23, 59)):
+                with self.subTest(detected=detected), self.assertRaises(ValidationError) as e:
+                    Crisis.create({"name": "Old", "date_detected": detected, "date_declared": NOW})
+                self.assertIn("2000", str(e.exception))
+            # a little ahead is a clock out of step; a day ahead is a typo
+            future = NOW + timedelta(days=1, minutes=1)
+            with self.assertRaises(ValidationError) as e:
+                Crisis.create({"name": "Ahead", "date_detected": future, "date_declared": future})
+            self.assertIn("in the future", str(e.exception))
+            crisis = Crisis.create(
+                {"name": "Fine", "date_detected": datetime(2000, 1, 1), "date_declared": NOW}
+            )
+            with self.assertRaises(ValidationError):
+                crisis.date_detected = datetime(1900, 1, 1)
+            crisis.date_detected = NOW - timedelta(hours=2)
+        self.assertEqual(crisis.date_detected, NOW - timedelta(hours=2))
+
+    @users("crisis_user")
+    def test_compensation_amount_bound(self):
+        crisis = self.crisis.with_env(self.env)
+        impact = self.env["crisis.impact"]._link_partners(crisis, self.customers[:1].ids)
+        Compensation = self.env["crisis.compensation"]
+        for amount in (1e20, 1e12 + 1):
+            with self.subTest(amount=amount), self.assertRaises(ValidationError) as error:
+                Compensation.create({"impact_id": impact.id, "amount": amount})
+            self.assertIn("1,000,000,000,000", str(error.exception))
+        compensation = Compensation.create({"impact_id": impact.id, "amount": 1e12})
+        with self.assertRaises(ValidationError):
+            compensation.amount = 1e20
+        wizard = self.env["crisis.compensation.wizard"].create(
+            {"crisis_id": crisis.id, "impact_ids": [(6, 0, impact.ids)], "amount": 1e20}
+        )
+        with self.assertRaises(ValidationError):
+            wizard.action_propose()
+        self.assertEqual(Compensation.search([("crisis_id", "=", crisis.id)]), compensation)
+
+    def test_signer_name_and_decline_reason_bounds(self):
+        crisis = self._create_crisis(user=self.user_crisis)
+        impact = self.env["crisis.impact"]._link_partners(crisis, self.customers[:1].ids)
+        compensation = (
+            self.env["crisis.compensation"]
+            .with_user(self.user_crisis)
+            .create({"impact_id": impact.id, "type": "voucher", "amount": 20.0})
+        )
+        compensation.action_submit()
+        compensation.with_user(self.user_manager).action_approve()
+        for name in ("x" * 257, "x" * (5 * 1024 * 1024), "Alice\x00", ["Alice"], {"a": 1}, 12):
+            with self.subTest(name=repr(name)[:40]), self.assertRaises(UserError):
+                compensation._crisis_portal_accept(name)
+        for reason in ("x" * 5001, "No\x00thanks", ["No"]):
+            with self.subTest(reason=repr(reason)[:40]), self.assertRaises(UserError):
+                compensation._crisis_portal_decline(reason)
+        self.assertEqual(compensation.customer_response, "none")
+        compensation._crisis_portal_accept("x" * 256)
+        self.assertEqual(compensation.customer_signed_by, "x" * 256)
+
+    def test_subscription_email_is_validated(self):
+        crisis = self._create_crisis()
+        Subscription = self.env["crisis.subscription"]
+        for email in (
+            "a@@b.example",
+            "@b.example",
+            "a@b",
+            "a@b.example\x00",
+            "a b@c.example",
+            "Name <a@b.example>",
+            "a@b.example, c@d.example",
+            "a" * 250 + "@b.example",
+        ):
+            with self.subTest(email=email):
+                self.assertFalse(Subscription._crisis_normalize_email(email))
+                with self.assertRaises(ValidationError):
+                    Subscription.sudo().create({"crisis_id": crisis.id, "email": email})
+        self.assertEqual(Subscription._crisis_normalize_email(" A@B.example "), "a@b.example")
+        subscription = Subscription.sudo().create({"crisis_id": crisis.id, "email": "a@b.example"})
+        self.assertEqual(subscription.email, "a@b.example")

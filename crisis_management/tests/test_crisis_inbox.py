@@ -7,7 +7,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -421,3 +421,155 @@ class TestCrisisInbox(CrisisCase, MockEmail):
         log = line.message_ids.filtered(lambda m: "verified this self-reported" in (m.body or ""))
         self.assertEqual(len(log), 1)
         self.assertEqual(log.author_id, self.user_crisis_2.partner_id)
+
+    # ------------------------------------------------------------------
+    # Unverified self-reported lines get no notices
+    # ------------------------------------------------------------------
+
+    def _approve_statement(self):
+        self.crisis.with_user(self.user_manager).write(
+            {"public_statement": "<p>We recalled batch 42.</p>"}
+        )
+        self.crisis.with_user(self.user_manager).action_approve_statement()
+
+    def _notices(self, line):
+        return self.env["mail.mail"].search(
+            [
+                ("model", "=", "crisis.impact"),
+                ("res_id", "=", line.id),
+                ("recipient_ids", "in", line.partner_id.ids),
+            ]
+        )
+
+    def test_self_reported_not_notified_until_verified(self):
+        """A forged From makes a line: it is emailed nothing until an agent verifies it."""
+        self._approve_statement()
+        line = self._self_reported()
+        wizard = (
+            self.env["crisis.notify.wizard"]
+            .with_user(self.user_crisis)
+            .with_context(default_crisis_id=self.crisis.id)
+            .create({"kind": "progress", "audience": "all"})
+        )
+        self.assertEqual(
+            (wizard.recipient_count, wizard.unverified_count), (1, 1), "counted apart"
+        )
+        self.assertEqual(wizard.confirm_title, "Send 1 email?")
+        wizard.action_review_send()
+        wizard.action_send()
+        update = self.crisis.update_ids
+        self.assertEqual((update.sent_count, update.unverified_count), (1, 1))
+        self.assertEqual(update.skipped_count, 1)
+        self.assertEqual(
+            update.recipient_ids.filtered(lambda r: r.impact_id == line).state, "unverified"
+        )
+        self.assertTrue(self._notices(self.known))
+        self.assertFalse(self._notices(line), "nothing to the unverified address")
+        self.assertEqual(line.contact_status, "to_contact")
+        self.assertFalse(line.last_update_id)
+        # the model layer, whoever calls it: a selection, the stage notices
+        update = line._crisis_send(self.env.ref("crisis_management.mail_template_impact_progress"))
+        self.assertEqual((update.sent_count, update.unverified_count), (0, 1))
+        self.stage_resolved.mail_template_id = self.env.ref(
+            "crisis_management.mail_template_impact_resolution"
+        )
+        self.crisis.with_user(self.user_manager).stage_id = self.stage_resolved
+        self.assertEqual(self.crisis.update_ids[:1].unverified_count, 1)
+        self.assertFalse(self._notices(line))
+        # the satisfaction request neither
+        line._crisis_request_rating(
+            self.env.ref("crisis_management.mail_template_impact_satisfaction")
+        )
+        self.assertFalse(line.rating_ids)
+        self.assertFalse(self._notices(line))
+        # verified: the next update reaches them
+        line.with_user(self.user_crisis).action_verify_self_reported()
+        update = line._crisis_send(self.env.ref("crisis_management.mail_template_impact_progress"))
+        self.assertEqual((update.sent_count, update.unverified_count), (1, 0))
+        self.assertTrue(self._notices(line))
+
+    # ------------------------------------------------------------------
+    # Limits on what strangers create
+    # ------------------------------------------------------------------
+
+    def test_one_line_per_sender_address(self):
+        for email_from in (
+            '"Jane" <jane.doe@example.org>',
+            "JANE.DOE@Example.ORG",
+            '"Someone Else" <jane.doe@example.org>',
+        ):
+            self._process(self._raw(email_from))
+        line = self._lines() - self.known
+        self.assertEqual(len(line), 1)
+        self.assertEqual(len(self._customer_messages(line)), 3)
+        self.assertEqual(
+            self.env["res.partner"].search_count(
+                [("email_normalized", "=", "jane.doe@example.org")]
+            ),
+            1,
+        )
+
+    def test_new_senders_limited_per_crisis_and_hour(self):
+        self.company.crisis_inbox_hourly_limit = 3
+        partners = self.env["res.partner"].search_count([])
+        for index in range(5):
+            self._process(self._raw(f"stranger{index}@example.org", subject=f"Help {index}"))
+        lines = self._lines() - self.known
+        self.assertEqual(len(lines), 3, "three new customers per hour")
+        self.assertEqual(self.env["res.partner"].search_count([]), partners + 3)
+        # the others are kept on the crisis, as internal notes: nobody is emailed
+        for index in (3, 4):
+            message = self.crisis.message_ids.filtered(
+                lambda m, index=index: m.subject == f"Help {index}"
+            )
+            self.assertEqual(len(message), 1)
+            self.assertTrue(message.is_internal)
+            self.assertEqual(message.subtype_id, self.env.ref("mail.mt_note"))
+            self.assertIn(f"stranger{index}@example.org", message.email_from)
+            self.assertIn("Is my order affected?", message.body)
+            self.assertIn("Not added as a self-reported customer", message.body)
+            self.assertFalse(message.notified_partner_ids)
+        self.assertFalse(self.env["res.partner"].search([("email", "=", "stranger4@example.org")]))
+        # known customers and lines made an hour ago are not limited
+        self._process(self._raw("customer0@example.com", subject="Still waiting"))
+        self.assertEqual(len(self._customer_messages(self.known)), 1)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crisis_impact SET create_date = create_date - interval '61 minutes'"
+            " WHERE id = ANY(%s)",
+            [lines.ids],
+        )
+        self._process(self._raw("stranger5@example.org"))
+        self.assertEqual(len(self._lines() - self.known), 4)
+        # another crisis has its own count
+        other = self._create_crisis(user_id=self.user_crisis.id)
+        other.with_user(self.user_manager).alias_name = "other-inbox"
+        self.company.crisis_inbox_hourly_limit = 0
+        self._process(self._raw("stranger6@example.org", to=other.alias_email))
+        self.assertFalse(other.impact_ids, "0: no new customer from the inbox")
+        self.assertTrue(other.message_ids.filtered(lambda m: "stranger6" in (m.email_from or "")))
+
+    def test_inbox_limit_setting(self):
+        settings = self.env["crisis.config.settings"].with_user(self.user_manager).create({})
+        self.assertEqual(settings.crisis_inbox_hourly_limit, 50)
+        settings.crisis_inbox_hourly_limit = 5
+        self.assertEqual(self.company.crisis_inbox_hourly_limit, 5)
+        for value in (-1, 100001):
+            with self.subTest(value=value), self.assertRaises(ValidationError):
+                self.company.crisis_inbox_hourly_limit = value
+
+    def test_malformed_sender_creates_nothing(self):
+        partners = self.env["res.partner"].search_count([])
+        messages = self.env["mail.message"].search_count([])
+        for email_from in ("", "<>", "a@@b.example", "not an address", "Jane Doe", "@b.example"):
+            with self.subTest(email_from=email_from):
+                self._process(self._raw(email_from, subject="Forged"))
+        # no From header at all
+        raw = self._raw("someone@example.org", subject="Forged").replace(
+            "From: someone@example.org\n", ""
+        )
+        self.assertNotIn("someone@example.org", raw)
+        self._process(raw)
+        self.assertEqual(self._lines(), self.known)
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+        self.assertEqual(self.env["mail.message"].search_count([]), messages)

@@ -417,7 +417,7 @@ class TestSatisfactionCron(SatisfactionCase, MockEmail):
         with freeze_time("2026-04-03 10:00:00"):
             # after resolution, the statement is edited: it goes back to draft
             self.crisis.with_user(
-                self.user_manager
+                self.user_crisis
             ).public_statement = (
                 "<p>The checkout works again; orders placed during the outage are kept.</p>"
             )

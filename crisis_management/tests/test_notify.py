@@ -272,7 +272,12 @@ class TestNotify(CrisisCase, MockEmail):
         self.assertIn("Dear Customer 2", wizard.preview_body)
         self.assertIn("works again", wizard.preview_body)
         self.assertIn("update on Checkout down", wizard.preview_subject)
-        wizard.save().action_send()
+        wizard = wizard.save()
+        # an edited message goes once a Crisis Manager approved it (test_four_eyes.py)
+        self.assertTrue(wizard.needs_approval)
+        wizard.action_request_approval()
+        self.crisis.with_user(self.user_manager).action_approve_edited_message()
+        wizard.action_send()
         message = self.line[self.customers[2]].message_ids.filtered(
             lambda m: m.message_type == "comment"
         )

@@ -58,6 +58,13 @@ class TestPortal(HttpCase, CrisisCase):
         # another one to Zed only
         Update = env["crisis.update"].with_user(cls.user_crisis)
         ref = env.ref
+
+        def approved(body):
+            """``body``, approved for the customers by a Crisis Manager (test_four_eyes.py)."""
+            cls.crisis.with_user(cls.user_manager)._crisis_request_message_approval(body)
+            cls.crisis.with_user(cls.user_manager).action_approve_edited_message()
+            return body
+
         cls.initial = Update._crisis_queue(
             cls.crisis,
             cls.crisis.impact_ids,
@@ -69,7 +76,7 @@ class TestPortal(HttpCase, CrisisCase):
             cls.alice_line,
             ref("crisis_management.mail_template_impact_progress"),
             "progress",
-            body=CUSTOM_BODY,
+            body=approved(CUSTOM_BODY),
             name="Card readers replaced",
         )
         cls.other = Update._crisis_queue(
@@ -77,7 +84,7 @@ class TestPortal(HttpCase, CrisisCase):
             cls.line[cls.zed],
             ref("crisis_management.mail_template_impact_progress"),
             "progress",
-            body=OTHER_BODY,
+            body=approved(OTHER_BODY),
             name="Just for Zed",
         )
 

@@ -426,6 +426,10 @@ class TestPortalCompensation(HttpCase, CrisisCase):
     def test_customer_page_tour(self):
         """A logged-out customer opens the emailed link, reads the statement and
         an update, accepts the compensation and writes to the team."""
+        # a message other than the statement, approved by a Crisis Manager (test_four_eyes.py)
+        crisis = self.crisis.with_user(self.user_manager)
+        crisis._crisis_request_message_approval("<p>The card readers are replaced.</p>")
+        crisis.action_approve_edited_message()
         self.env["crisis.update"].with_user(self.user_crisis)._crisis_queue(
             self.crisis,
             self.alice_line,

@@ -189,7 +189,11 @@ class TestStatementLanguages(CrisisCase, MockEmail):
         self.assertNotIn(TITLE, message.subject + message.body)
 
     def test_edited_message_goes_as_written(self):
-        self._send_in_chinese(body="<p>Refunds are on their way.</p>").action_send()
+        wizard = self._send_in_chinese(body="<p>Refunds are on their way.</p>")
+        # approved by a Crisis Manager first (test_four_eyes.py)
+        wizard.action_request_approval()
+        self.crisis.with_user(self.user_manager).action_approve_edited_message()
+        wizard.action_send()
         self.assertFalse(self.crisis.update_ids.body_is_statement)
         message = self._email_body(self.customers[1])
         self.assertIn("尊敬的", message.body, "the Chinese template")

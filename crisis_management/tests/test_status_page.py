@@ -182,6 +182,9 @@ class TestStatusPage(HttpCase, CrisisCase):
             .with_context(default_crisis_id=self.crisis.id)
             .create({"kind": "progress", "is_public": True, "body": "<p>Refunds start today.</p>"})
         )
+        # a message other than the statement: approved first (test_four_eyes.py)
+        wizard.action_request_approval()
+        self.crisis.with_user(self.user_manager).action_approve_edited_message()
         wizard.action_send()
         update = self.crisis.update_ids.filtered(lambda u: "Refunds start" in (u.body or ""))
         self.assertTrue(update.is_public)
@@ -202,6 +205,8 @@ class TestStatusPage(HttpCase, CrisisCase):
             .with_context(default_crisis_id=self.crisis.id)
             .create({"kind": "progress", "body": "<p>Internal-ish note.</p>"})
         )
+        wizard.action_request_approval()
+        self.crisis.with_user(self.user_manager).action_approve_edited_message()
         wizard.action_send()
         self.assertFalse(
             self.crisis.update_ids.filtered(lambda u: "Internal-ish" in u.body).is_public

@@ -176,7 +176,7 @@ class TestUnsubscribe(HttpCase, CrisisCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("Card payments outage", response.text)
         self.assertIn("o_crisis_unsubscribe_confirm", response.text)
-        self.assertIn(self.line.get_portal_url(), response.text, "a link to their page")
+        self.assertNotIn(self.line.access_token, response.text, "never the page's token")
         self.env.invalidate_all()
         self.assertFalse(
             self.line.is_unsubscribed, "link scanners open links: GET changes nothing"
@@ -305,15 +305,76 @@ class TestUnsubscribe(HttpCase, CrisisCase):
         self._flush_tracking()
         page = self.url_open(self.line.get_portal_url())
         self.assertIn("crisis_unsubscribed", page.text)
+        # the page's form sends the token of the page it came from: back there
+        token = re.search(r'name="access_token" value="([^"]+)"', page.text)
+        self.assertEqual(token.group(1), self.line.access_token)
         response = self.url_open(
             f"{self._path(self.line)}/resubscribe",
-            data={"csrf_token": self._csrf(page), "back_to_page": "1"},
+            data={
+                "csrf_token": self._csrf(page),
+                "back_to_page": "1",
+                "access_token": token.group(1),
+            },
             allow_redirects=False,
         )
         self.assertEqual(response.status_code, 303)
-        self.assertIn(f"/my/crises/{self.line.id}?access_token=", response.headers["Location"])
+        self.assertIn(
+            f"/my/crises/{self.line.id}?access_token={self.line.access_token}",
+            response.headers["Location"],
+        )
         self.env.invalidate_all()
         self.assertFalse(self.line.is_unsubscribed)
+
+    def test_unsubscribe_link_never_gives_the_page_token(self):
+        """Whoever holds only the unsubscribe link (a mail provider, a link
+        scanner) never gets the customer's page: no token in any answer."""
+        token = self.line.access_token
+        path = self._path(self.line)
+
+        def assertNoToken(response):
+            self.assertNotIn(token, response.text)
+            self.assertNotIn(token, response.headers.get("Location", ""))
+            self.assertNotIn("access_token", response.headers.get("Location", ""))
+
+        page = self.url_open(path)
+        self.assertEqual(page.status_code, 200)
+        assertNoToken(page)
+        self.assertNotIn("access_token", page.text)
+        self.assertIn("the link in our emails", page.text)
+        confirmed = self.url_open(
+            f"{path}/confirm", data={"csrf_token": self._csrf(page)}, allow_redirects=False
+        )
+        assertNoToken(confirmed)
+        done = self.url_open(confirmed.headers["Location"])
+        assertNoToken(done)
+        # subscribing again "back to the page" without the page's token: no token
+        for data in ({}, {"access_token": "forged"}, {"access_token": self.line_b.access_token}):
+            with self.subTest(data=data):
+                self.line._crisis_unsubscribe()
+                response = self.url_open(
+                    f"{path}/resubscribe",
+                    data={"csrf_token": self._csrf(page), "back_to_page": "1", **data},
+                    allow_redirects=False,
+                )
+                self.assertEqual(response.status_code, 303)
+                assertNoToken(response)
+                self.assertTrue(
+                    response.headers["Location"].endswith(f"/my/crises/{self.line.id}")
+                )
+                followed = self.url_open(response.headers["Location"])
+                assertNoToken(followed)
+                self.assertNotIn("Card payments outage", followed.text)
+        # the one-click POST answers nothing more
+        one_click = self.url_open(path, data={"List-Unsubscribe": "One-Click"})
+        assertNoToken(one_click)
+
+    def test_unsubscribe_page_links_the_logged_in_customer_to_their_page(self):
+        """A customer logged in to the portal gets the link to their page (no token)."""
+        self.line.partner_id = self.user_portal.partner_id
+        self.authenticate(self.user_portal.login, self.user_portal.login)
+        page = self.url_open(self._path(self.line))
+        self.assertIn(f'href="/my/crises/{self.line.id}"', page.text)
+        self.assertNotIn(self.line.access_token, page.text)
 
     def test_tour_customer_unsubscribes(self):
         """A logged-out customer opens the link of an email and confirms."""

@@ -92,6 +92,14 @@ class CrisisConfigSettings(models.TransientModel):
         help="Call campaigns for more customers than this are scheduled in the background, "
         "in batches; smaller ones at once.",
     )
+    crisis_inbox_hourly_limit = fields.Integer(
+        related="company_id.crisis_inbox_hourly_limit",
+        readonly=False,
+        string="New customers per hour from an inbox",
+        help="At most this many unknown senders per hour become self-reported customers of "
+        "a crisis through its inbox (email address); the emails of the others are kept on "
+        "the crisis as internal notes. 0: the inbox never adds customers.",
+    )
     crisis_call_max_tries = fields.Integer(
         related="company_id.crisis_call_max_tries",
         readonly=False,
@@ -127,6 +135,14 @@ class CrisisConfigSettings(models.TransientModel):
         string="Approved review required to close",
         help="Closing a crisis of this severity or above needs an approved post-incident "
         "review. Drills never need one.",
+    )
+    crisis_statement_four_eyes_severity = fields.Selection(
+        related="company_id.crisis_statement_four_eyes_severity",
+        readonly=False,
+        string="Second approver for",
+        help="For crises of this severity or above, the public statement and any other message "
+        "sent to the affected customers are approved by a Crisis Manager who did not write "
+        "them. Always for high and critical crises.",
     )
 
     # Odoo's settings are for administrators; crisis managers change these

@@ -76,6 +76,12 @@ class CrisisNotifyWizard(models.TransientModel):
         compute="_compute_counts",
         help="Customers who unsubscribed from the notices of this crisis: skipped.",
     )
+    unverified_count = fields.Integer(
+        string="Not Verified",
+        compute="_compute_counts",
+        help="Customers who wrote to the inbox of the crisis and whom no agent verified yet "
+        "(Verify on their line): skipped, their address may be forged.",
+    )
     preview_impact_id = fields.Many2one(
         "crisis.impact",
         string="Preview For",
@@ -92,6 +98,12 @@ class CrisisNotifyWizard(models.TransientModel):
         compute="_compute_translation_warning",
         help="Languages of the customers that the public statement or the customer-facing "
         "title is not translated to.",
+    )
+    needs_approval = fields.Boolean(
+        compute="_compute_needs_approval",
+        help="The message is not the approved public statement (nor a message approved "
+        "since): a Crisis Manager approves it before it goes (one who did not write it, when "
+        "the crisis needs a second approver).",
     )
 
     @api.model
@@ -157,7 +169,7 @@ class CrisisNotifyWizard(models.TransientModel):
         for wizard in self:
             if not wizard.crisis_id:
                 wizard.recipient_count = wizard.no_email_count = wizard.blacklisted_count = 0
-                wizard.unsubscribed_count = 0
+                wizard.unsubscribed_count = wizard.unverified_count = 0
                 continue
             if wizard.audience == "selection":
                 domain = [("id", "in", wizard._target_impacts().ids)]
@@ -168,6 +180,7 @@ class CrisisNotifyWizard(models.TransientModel):
             wizard.no_email_count = counts["no_email"]
             wizard.blacklisted_count = counts["blacklisted"]
             wizard.unsubscribed_count = counts["unsubscribed"]
+            wizard.unverified_count = counts["unverified"]
 
     @api.depends("crisis_id", "audience", "impact_level", "contact_status", "impact_ids")
     def _compute_preview_impact_id(self):
@@ -230,6 +243,13 @@ class CrisisNotifyWizard(models.TransientModel):
                 "the Communication tab of the crisis (the language button of each field).",
                 languages=languages,
             )
+
+    @api.depends_context("uid")
+    @api.depends("crisis_id", "body")
+    def _compute_needs_approval(self):
+        for wizard in self:
+            crisis = wizard.crisis_id._origin
+            wizard.needs_approval = bool(crisis) and not crisis._crisis_may_send(wizard.body)
 
     def _untranslated_recipients(self):
         """{language: number of customers of the audience to email} of the
@@ -329,8 +349,30 @@ class CrisisNotifyWizard(models.TransientModel):
     def action_review_send(self):
         """*Send*: first the confirmation, with the counts; nothing is sent yet."""
         self._checked_audience()
+        self.crisis_id._crisis_check_message(self.body)
         self.state = "confirm"
         return self._reopen()
+
+    def action_request_approval(self):
+        """*Request Approval* of a message that is not the approved statement:
+        kept on the crisis for a Crisis Manager to approve (another one when
+        the crisis needs a second approver); once approved, it is sent from
+        the Communication tab of the crisis (*Send It*). Nothing is sent now."""
+        self.ensure_one()
+        self.crisis_id._crisis_request_message_approval(self.body)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Approval requested"),
+                "message": self.env._(
+                    "Nothing was sent: the Crisis Managers were asked to approve your "
+                    "message. Once approved, send it from the Communication tab of the crisis."
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_back(self):
         self.ensure_one()

@@ -66,13 +66,15 @@ class CrisisImpact(models.Model):
         """SQL: what an SMS to the customer of ``impact`` (partner ``partner``)
         becomes: ``no_mobile`` (no valid number: Odoo's ``phone_sanitized``,
         from the mobile, else the phone), ``blacklisted`` (the number is on
-        Odoo's phone blacklist), ``unsubscribed`` (the customer asked to stop
-        the notices of this crisis), else ``sent``."""
+        Odoo's phone blacklist), ``unverified`` (a self-reported line no agent
+        verified yet), ``unsubscribed`` (the customer asked to stop the notices
+        of this crisis), else ``sent``."""
         return SQL(
             """CASE WHEN COALESCE(partner.phone_sanitized, '') = '' THEN 'no_mobile'
                     WHEN EXISTS (SELECT 1 FROM phone_blacklist phone_bl
                                   WHERE phone_bl.number = partner.phone_sanitized
                                     AND phone_bl.active) THEN 'blacklisted'
+                    WHEN impact.is_self_reported THEN 'unverified'
                     WHEN impact.is_unsubscribed THEN 'unsubscribed'
                     ELSE 'sent' END"""
         )
@@ -107,8 +109,9 @@ class CrisisImpact(models.Model):
 
     @api.model
     def _crisis_count_sms_recipients(self, domain, only_without_email=False):
-        """{``sent`` | ``no_mobile`` | ``blacklisted`` | ``unsubscribed``: number of
-        lines} of ``domain``, counted by the database (nothing read per line)."""
+        """{``sent`` | ``no_mobile`` | ``blacklisted`` | ``unverified`` |
+        ``unsubscribed``: number of lines} of ``domain``, counted by the database
+        (nothing read per line)."""
         query = self._search(domain)
         self.env.flush_all()
         self.env.cr.execute(

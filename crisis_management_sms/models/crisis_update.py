@@ -65,9 +65,9 @@ class CrisisUpdate(models.Model):
 
     def _crisis_sms(self, recipients):
         """Text the customers of ``recipients`` (one batch), as the user who sent
-        the update: those with a valid number not on the phone blacklist and
-        not unsubscribed (with "email, else SMS", only those without a valid
-        email address)."""
+        the update: those with a valid number not on the phone blacklist,
+        verified (not self-reported) and not unsubscribed (with "email, else
+        SMS", only those without a valid email address)."""
         self.ensure_one()
         sender = self.with_user(self.user_id).sudo() if self.user_id else self.sudo()
         impacts = sender.env["crisis.impact"].browse(recipients.impact_id.ids)
@@ -94,7 +94,9 @@ class CrisisUpdate(models.Model):
         ).items():
             values = {"sms_state": sms_state} if sms_state else {}
             if by_sms_only:
-                values["state"] = "unsubscribed" if sms_state == "unsubscribed" else "sms_only"
+                values["state"] = (
+                    sms_state if sms_state in ("unsubscribed", "unverified") else "sms_only"
+                )
             if values:
                 as_workflow(batch).write(values)
 

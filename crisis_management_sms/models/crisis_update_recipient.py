@@ -9,6 +9,7 @@ RECIPIENT_SMS_STATES = [
     ("sent", "SMS Queued"),
     ("no_mobile", "No Mobile Number"),
     ("blacklisted", "Phone Blacklisted"),
+    ("unverified", "Not Verified"),
     ("unsubscribed", "Unsubscribed"),
     ("failed", "SMS Failed"),
 ]
@@ -18,7 +19,8 @@ class CrisisUpdateRecipient(models.Model):
     """The text message of a customer of an update, beside their email.
 
     An update sent by SMS only leaves its customers in ``sms_only`` (no email
-    was meant for them), those who unsubscribed in ``unsubscribed``.
+    was meant for them), those who unsubscribed in ``unsubscribed``, the
+    self-reported ones no agent verified in ``unverified``.
     """
 
     _inherit = "crisis.update.recipient"  # pylint: disable=consider-merging-classes-inherited

@@ -205,6 +205,39 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
         recipient = update.recipient_ids.filtered(lambda r: r.impact_id == self.impacts[3])
         self.assertEqual((recipient.state, recipient.sms_state), ("no_email", "sent"))
 
+    def test_unverified_self_reported_not_texted(self):
+        """A line made by an email to the crisis inbox (its From may be forged)
+        gets no SMS until an agent verifies it, whatever the channel."""
+        gina = self.env["res.partner"].create(
+            {"name": "Gina", "email": "gina@example.com", "mobile": "+32456000007"}
+        )
+        line = self.env["crisis.impact"].create(
+            {"crisis_id": self.crisis.id, "partner_id": gina.id, "is_self_reported": True}
+        )
+        wizard = self._wizard("both")
+        self.assertEqual((wizard.sms_count, wizard.unverified_count), (2, 1))
+        for channel in ("sms", "both"):
+            with self.subTest(channel=channel):
+                action, _update, _capture = self._send(channel)
+                update = self.env["crisis.update"].search(
+                    [("crisis_id", "=", self.crisis.id)], limit=1
+                )
+                self.assertFalse(self._sms_of(line))
+                self.assertFalse(self._emails_of(line))
+                recipient = update.recipient_ids.filtered(lambda r, line=line: r.impact_id == line)
+                self.assertEqual(recipient.sms_state, "unverified")
+                self.assertEqual(update.unverified_count, 1)
+                self.assertEqual(update.sms_sent_count, 2)
+                if channel == "sms":
+                    self.assertEqual(recipient.state, "unverified")
+                    self.assertIn("5 customer(s) skipped", action["params"]["message"])
+        self.assertEqual(line.contact_status, "to_contact")
+        line.with_user(self.user_crisis).action_verify_self_reported()
+        self._send("sms")
+        self.assertEqual(self._sms_of(line).number, "+32456000007")
+        update = self.env["crisis.update"].search([("crisis_id", "=", self.crisis.id)], limit=1)
+        self.assertEqual(update.unverified_count, 0)
+
     def test_sms_in_customer_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["crisis_management_sms"], ["zh_CN"])

@@ -123,10 +123,11 @@ class CrisisNotifyWizard(models.TransientModel):
         if update.channel == "sms" and update.state == "sent":
             params["message"] = self.env._(
                 "%(sent)s SMS queued; %(skipped)s customer(s) skipped (no mobile number, phone "
-                "blacklisted or unsubscribed).",
+                "blacklisted, self-reported and not verified, or unsubscribed).",
                 sent=update.sms_sent_count,
                 skipped=update.sms_no_mobile_count
                 + update.sms_blacklisted_count
+                + update.unverified_count
                 + update.unsubscribed_count,
             )
             params["type"] = "success" if update.sms_sent_count else "warning"
