@@ -470,7 +470,8 @@ class CrisisNotifyWizard(models.TransientModel):
         if update.state == "sent":
             message = self.env._(
                 "%(sent)s email(s) queued; %(skipped)s customer(s) skipped "
-                "(no email address, blacklisted or unsubscribed).",
+                "(no email address, blacklisted, self-reported and not verified, or "
+                "unsubscribed).",
                 sent=update.sent_count,
                 skipped=update.skipped_count,
             )
