@@ -65,3 +65,12 @@ class CrisisCase(TransactionCase):
             .create({"name": "Checkout down", "type_id": cls.type_outage.id, **values})
         )
         return crisis.with_env(cls.env)
+
+    @classmethod
+    def _create_published_crisis(cls, **values):
+        """A crisis led by the Crisis User, its statement approved by the Crisis
+        Manager and published on the status page."""
+        crisis = cls._create_crisis(user=cls.user_crisis, **values)
+        crisis.with_user(cls.user_manager).action_approve_statement()
+        crisis.with_user(cls.user_manager).action_publish()
+        return crisis

@@ -24,13 +24,9 @@ class TestPublicRoutesBadInput(HttpCase, CrisisCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.crisis = cls._create_crisis(
-            user=cls.user_crisis,
-            public_title="Checkout unavailable",
-            public_statement=STATEMENT,
+        cls.crisis = cls._create_published_crisis(
+            public_title="Checkout unavailable", public_statement=STATEMENT
         )
-        cls.crisis.with_user(cls.user_manager).action_approve_statement()
-        cls.crisis.with_user(cls.user_manager).action_publish()
         cls.line = cls.env["crisis.impact"]._link_partners(cls.crisis, cls.customers[0].ids)
         compensation = (
             cls.env["crisis.compensation"]

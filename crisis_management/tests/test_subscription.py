@@ -27,13 +27,9 @@ class TestSubscription(HttpCase, CrisisCase):
     def setUpClass(cls):
         super().setUpClass()
         # led by a Crisis User: they may change its lines, not the subscriber flag
-        cls.crisis = cls._create_crisis(
-            user=cls.user_crisis,
-            public_title="Checkout unavailable",
-            public_statement=STATEMENT,
+        cls.crisis = cls._create_published_crisis(
+            public_title="Checkout unavailable", public_statement=STATEMENT
         )
-        cls.crisis.with_user(cls.user_manager).action_approve_statement()
-        cls.crisis.with_user(cls.user_manager).action_publish()
         cls.Subscription = cls.env["crisis.subscription"]
         # the tests come from one address: room for them, the limit test sets its own
         cls.env["ir.config_parameter"].sudo().set_param(PARAM_IP_LIMIT, 100)
