@@ -2,10 +2,11 @@
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, TransactionCase, tagged
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 from odoo.addons.crisis_management.tests.common import CrisisCase
+from odoo.addons.crisis_management_sms.sms_parts import GSM7, UCS2, sms_parts
 from odoo.addons.sms.tests.common import SMSCase
 
 STATEMENT = "<p>Some orders were shipped twice. You will be refunded.</p>"
@@ -94,7 +95,11 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
             self.env.ref("crisis_management_sms.sms_template_impact_resolution"),
         )
         wizard.channel = "both"
-        self.assertEqual(wizard.confirm_title, "Send 3 email(s) and 2 SMS?")
+        self.assertEqual(
+            wizard.confirm_title,
+            f"Send 3 email(s) and 2 SMS ({wizard.sms_part_count} parts billed)?",
+        )
+        self.assertGreaterEqual(wizard.sms_part_count, 2)
 
     def test_wizard_form_channel(self):
         form = Form(
@@ -251,6 +256,32 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
         self.assertIn("重复发货", body)
         self.assertIn(self.impacts[0].get_portal_url(), body)
 
+    def test_parts_billed_per_language(self):
+        """The confirmation tells the parts the provider bills: a Chinese text
+        is UCS-2 (70 characters a part), an English one GSM-7 (160)."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crisis_management_sms"], ["zh_CN"])
+        self.partners[3].lang = "zh_CN"
+        self.crisis.with_context(lang="zh_CN").public_title = "重复发货"
+        self.crisis.with_user(self.user_manager).action_approve_statement()
+        wizard = self._wizard("sms")
+        self.assertEqual(wizard.sms_count, 2)
+        info = wizard.sms_parts_info.splitlines()
+        self.assertEqual(len(info), 2, "one line per language texted")
+        self.assertTrue(any("GSM-7" in line for line in info), info)
+        self.assertTrue(any("UCS-2" in line for line in info), info)
+        self.assertIn(f"({wizard.sms_part_count} parts billed)", wizard.confirm_title)
+        estimate = wizard.sms_part_count
+        self._send("sms")
+        sent = self._sms_of(self.impacts[0] | self.impacts[3])
+        self.assertEqual(len(sent), 2)
+        self.assertEqual(estimate, sum(sms_parts(sms.body)[2] for sms in sent))
+        chinese = sent.filtered(lambda sms: sms.partner_id == self.partners[3])
+        self.assertEqual(sms_parts(chinese.body)[0], UCS2)
+        self.assertGreater(sms_parts(chinese.body)[2], 1, "its link alone fills a UCS-2 part")
+        # email only: nothing to bill
+        self.assertEqual(self._wizard("email").sms_part_count, 0)
+
     def test_sms_template_required(self):
         wizard = self._wizard("sms")
         wizard.sms_template_id = False
@@ -385,3 +416,31 @@ class TestSmsQueryBudget(CrisisCase, SMSCase):
         many = self._queries_to_text(self.impacts[15:70])
         # 55 customers instead of 10: the same queries, whatever their number
         self.assertLessEqual(many - few, 3, f"{few} queries for 10, {many} for 55")
+
+
+@tagged("post_install", "-at_install")
+class TestSmsParts(TransactionCase):
+    """The parts a text is billed as, as the networks count them."""
+
+    def test_gsm7(self):
+        self.assertEqual(sms_parts(""), (GSM7, 0, 0))
+        self.assertEqual(sms_parts("a" * 160), (GSM7, 160, 1))
+        self.assertEqual(sms_parts("a" * 161), (GSM7, 161, 2))
+        self.assertEqual(sms_parts("a" * 306), (GSM7, 306, 2))
+        self.assertEqual(sms_parts("a" * 307), (GSM7, 307, 3))
+        # the extension table takes two characters each
+        self.assertEqual(sms_parts("€" * 80), (GSM7, 160, 1))
+        self.assertEqual(sms_parts("€" * 81), (GSM7, 162, 2))
+        self.assertEqual(sms_parts("Ça coûte 5 £, écrivez-nous")[0], UCS2, "û is not GSM-7")
+        self.assertEqual(sms_parts("Ça coute 5 £, écrivez-nous")[0], GSM7)
+
+    def test_ucs2(self):
+        self.assertEqual(sms_parts("退" * 70), (UCS2, 70, 1))
+        self.assertEqual(sms_parts("退" * 71), (UCS2, 71, 2))
+        self.assertEqual(sms_parts("退" * 134), (UCS2, 134, 2))
+        self.assertEqual(sms_parts("退" * 135), (UCS2, 135, 3))
+        # one character outside the alphabet turns the whole text into UCS-2
+        self.assertEqual(sms_parts("a" * 69 + "退"), (UCS2, 70, 1))
+        # an emoji is two UTF-16 code units
+        self.assertEqual(sms_parts("🙂" * 35), (UCS2, 70, 1))
+        self.assertEqual(sms_parts("🙂" * 36), (UCS2, 72, 2))

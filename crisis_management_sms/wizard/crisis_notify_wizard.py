@@ -1,8 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..models.crisis_update import CHANNELS
+from ..sms_parts import GSM7, sms_parts
 
 
 class CrisisNotifyWizard(models.TransientModel):
@@ -45,6 +47,20 @@ class CrisisNotifyWizard(models.TransientModel):
         "not texted.",
     )
     sms_preview = fields.Text(string="SMS Preview", compute="_compute_sms_preview")
+    sms_part_count = fields.Integer(
+        string="SMS Parts",
+        compute="_compute_sms_parts",
+        help="What the provider bills: every text message is one part or more. A part holds "
+        "160 characters of the GSM alphabet (153 each when a text takes several), or 70 "
+        "characters (67 each) as soon as one character is outside it, as in Chinese. Counted "
+        "from the text of each language the customers read.",
+    )
+    sms_parts_info = fields.Text(
+        string="Parts by Language",
+        compute="_compute_sms_parts",
+        help="Per language of the customers texted: the encoding of the text, its length and "
+        "the parts each text message takes.",
+    )
 
     @api.depends("crisis_id")
     def _compute_channel(self):
@@ -90,18 +106,90 @@ class CrisisNotifyWizard(models.TransientModel):
                 "body", impact.ids, compute_lang=True
             )[impact.id]
 
-    @api.depends("channel", "sms_count")
+    @api.depends(
+        "crisis_id",
+        "audience",
+        "impact_level",
+        "contact_status",
+        "impact_ids",
+        "channel",
+        "sms_template_id",
+    )
+    def _compute_sms_parts(self):
+        """The parts of the texts to send: one rendering per language of the
+        customers texted (its first line as the sample), counted by the
+        database per language."""
+        for wizard in self:
+            wizard.sms_part_count = 0
+            wizard.sms_parts_info = False
+            if not wizard.crisis_id or wizard.channel == "email" or not wizard.sms_template_id:
+                continue
+            languages = wizard._crisis_sms_languages()
+            if not languages:
+                continue
+            names = dict(self.env["res.lang"].get_installed())
+            template = wizard.sms_template_id
+            lines = []
+            for lang, count, sample_id in languages:
+                body = template._render_field("body", [sample_id], compute_lang=True)[sample_id]
+                encoding, length, parts = sms_parts(body)
+                wizard.sms_part_count += parts * count
+                lines.append(
+                    self.env._(
+                        "%(language)s: %(encoding)s, %(length)s characters, %(parts)s part(s) "
+                        "per text × %(count)s customer(s)",
+                        language=names.get(lang, lang or self.env._("No language")),
+                        encoding="GSM-7" if encoding == GSM7 else "UCS-2 (Unicode)",
+                        length=length,
+                        parts=parts,
+                        count=formatLang(self.env, count, digits=0),
+                    )
+                )
+            wizard.sms_parts_info = "\n".join(lines)
+
+    def _crisis_sms_languages(self):
+        """[(language, customers texted, a sample line)] of the wizard's audience."""
+        self.ensure_one()
+        Impact = self.env["crisis.impact"]
+        if self.audience == "selection":
+            domain = [("id", "in", self._target_impacts().ids)]
+        else:
+            domain = self._target_domain()
+        query = Impact._search(domain)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner.lang, COUNT(*), MIN(impact.id)
+                  FROM crisis_impact impact
+                  JOIN res_partner partner ON partner.id = impact.partner_id
+                 WHERE impact.id IN %(ids)s AND %(only)s AND %(state)s = 'sent'
+              GROUP BY partner.lang
+              ORDER BY COUNT(*) DESC, partner.lang
+                """,
+                ids=query.subselect(),
+                only=Impact._crisis_sms_only_without_email(self.channel == "email_else_sms"),
+                state=Impact._crisis_sms_recipient_state(),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    @api.depends("channel", "sms_count", "sms_part_count")
     def _compute_confirm_title(self):
         result = super()._compute_confirm_title()
         for wizard in self.filtered(lambda w: w.channel != "email"):
             sms = formatLang(self.env, wizard.sms_count, digits=0)
+            parts = formatLang(self.env, wizard.sms_part_count, digits=0)
             if wizard.channel == "sms":
-                wizard.confirm_title = self.env._("Send %(sms)s SMS?", sms=sms)
+                wizard.confirm_title = self.env._(
+                    "Send %(sms)s SMS (%(parts)s parts billed)?", sms=sms, parts=parts
+                )
             else:
                 wizard.confirm_title = self.env._(
-                    "Send %(emails)s email(s) and %(sms)s SMS?",
+                    "Send %(emails)s email(s) and %(sms)s SMS (%(parts)s parts billed)?",
                     emails=formatLang(self.env, wizard.recipient_count, digits=0),
                     sms=sms,
+                    parts=parts,
                 )
         return result
 
