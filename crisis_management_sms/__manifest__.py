@@ -1,6 +1,6 @@
 {
     "name": "Crisis Management SMS",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Crisis Management",
     "summary": "Text the affected customers of a crisis: SMS notices from the notify wizard, "
     "stage notices, counts and delivery state on each customer line",

@@ -150,7 +150,10 @@ def queue_send(args, crisis_id):
 def progress(cursor, crisis_id):
     cursor.execute(
         """
-        SELECT update.id, update.state, update.total_count, update.sent_count,
+        SELECT update.id, update.state, update.total_count,
+               -- emails made and handed to Odoo's mail queue (whatever the mail
+               -- server answered since: this check runs no mail server)
+               COUNT(*) FILTER (WHERE recipient.email_state IS NOT NULL),
                COUNT(*) FILTER (WHERE recipient.state = 'pending')
           FROM crisis_update update
           JOIN crisis_update_recipient recipient ON recipient.update_id = update.id
@@ -250,14 +253,14 @@ def main():
         row = progress(cursor, crisis_id)
         _update_id, state, total, sent, pending = row
         log(
-            f"update: {state}, {sent} sent of {total}, {pending} pending, "
+            f"update: {state}, {sent} emails queued of {total}, {pending} pending, "
             f"{elapsed:.1f} s after the click ({total / elapsed:.0f} customers/s,"
             f" {args.cron_threads} cron worker(s))"
         )
         if killed is None and not args.no_kill:
             failures.append("no cron worker was caught in the middle of a batch")
         if state != "sent" or sent != args.customers or total != args.customers:
-            failures.append(f"the update is {state} with {sent} sent of {total}")
+            failures.append(f"the update is {state} with {sent} emails queued of {total}")
         failures += check(cursor, crisis_id, args.customers)
         connection.close()
     finally:

@@ -68,6 +68,10 @@ class CrisisPortal(CustomerPortal):
                 return request.redirect(f"/web/login?redirect=/my/crises/{impact_id}")
             return request.redirect("/my")
         self._crisis_customer_lang(impact_sudo)
+        if not request.env.user._is_internal():
+            # the customer read their page (not an agent looking at it): the
+            # notices that reached them are opened
+            impact_sudo._crisis_portal_opened()
         values = self._crisis_page_values(impact_sudo, access_token, **kw)
         return request.render("crisis_management.portal_crisis_page", values)
 

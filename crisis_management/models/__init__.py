@@ -23,7 +23,11 @@ from . import crisis_review
 from . import crisis_crisis_review
 from . import crisis_crisis_status
 from . import crisis_update_status
+from . import crisis_update_lang
 from . import mail_mail
+from . import mail_notification
+from . import mail_thread
+from . import ir_mail_server
 from . import rating_rating
 from . import res_company
 from . import res_partner
@@ -35,7 +39,9 @@ from . import crisis_compensation_portal
 from . import crisis_subscription
 from . import crisis_impact_subscription
 from . import crisis_impact_call
+from . import crisis_impact_reach
 from . import crisis_crisis_call
+from . import crisis_crisis_reach
 from . import crisis_crisis_inbox
 from . import crisis_impact_inbox
 from . import crisis_compensation_job

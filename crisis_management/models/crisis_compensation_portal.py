@@ -295,6 +295,8 @@ class CrisisCompensation(models.Model):
                 customer_response_ip=ip or False,
             )
         )
+        # an answer to the notices that reached the customer
+        self.env["crisis.update.recipient"]._crisis_mark_answered(self.sudo().impact_id)
 
     def _crisis_portal_author(self):
         """Who answers: the logged-in portal user, else the line's customer

@@ -465,7 +465,12 @@ class CrisisCrisis(models.Model):
         string="Affected", compute="_compute_impact_stats", store=True, aggregator="sum"
     )
     contacted_count = fields.Integer(
-        string="Contacted", compute="_compute_impact_stats", store=True, aggregator="sum"
+        string="Contacted",
+        compute="_compute_impact_stats",
+        store=True,
+        aggregator="sum",
+        help="Affected customers contacted: a notice reached them, or an agent talked with "
+        "them (neither To Contact nor Unreachable).",
     )
     priority_count = fields.Integer(
         string="Priority Customers", compute="_compute_impact_stats", store=True, aggregator="sum"
@@ -475,7 +480,8 @@ class CrisisCrisis(models.Model):
         compute="_compute_impact_stats",
         store=True,
         aggregator="sum",
-        help="Affected customers not contacted yet.",
+        help="Affected customers not contacted yet: To Contact, or Unreachable (every notice "
+        "failed or bounced).",
     )
     contacted_rate = fields.Float(
         string="Contacted (%)",
@@ -855,7 +861,8 @@ class CrisisCrisis(models.Model):
         for crisis, status, is_priority, count in groups:
             total = stats[crisis.id]
             total[0] += count
-            if status != "to_contact":
+            # unreachable: every notice failed or bounced, not contacted yet
+            if status not in ("to_contact", "unreachable"):
                 total[1] += count
             if is_priority:
                 total[2] += count
@@ -1665,26 +1672,29 @@ class CrisisCrisis(models.Model):
         self._check_can_speak_to_customers()
         self.check_access("write")
         Impact = self.env["crisis.impact"]
-        # the subject of the update: the template's, rendered for one of its customers
         if isinstance(audience, models.BaseModel):
             audience = audience.filtered(lambda line: line.crisis_id == self)
             first = audience[:1]
         else:
             audience = expression.AND([audience, [("crisis_id", "=", self.id)]])
             first = Impact.search(audience, order="id", limit=1)
-        subject = template._render_field("subject", first.ids).get(first.id)
-        update = self.env["crisis.update"]._crisis_queue(
+        # the subject of the update: the template's, rendered for one of its
+        # customers once per language (not per customer), stored translated
+        Update = self.env["crisis.update"]
+        subjects = Update._crisis_render_subjects(template, first)
+        update = Update._crisis_queue(
             self,
             audience,
             template,
             kind,
             body=body,
-            name=single_line(subject) or template.name,
+            name=subjects.get(self.env.lang or "en_US") or single_line(template.name),
             audience=audience_kind,
             audience_detail=detail,
             is_public=is_public,
             **values,
         )
+        update._crisis_store_translations(subjects)
         self.sudo().date_last_update = fields.Datetime.now()
         return update
 

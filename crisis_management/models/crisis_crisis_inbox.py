@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
@@ -36,6 +37,37 @@ class CrisisCrisis(models.Model):
 
     # a Crisis Manager, or the lead of the crisis, may set its inbox
     can_manage_inbox = fields.Boolean(compute="_compute_can_manage_inbox")
+    auto_reply_count = fields.Integer(
+        string="Automatic Replies",
+        compute="_compute_auto_reply_count",
+        help="Automatic emails (out-of-office replies, auto-responders) received from the "
+        "affected customers: kept on their lines as internal notes, nobody is notified of them.",
+    )
+
+    def _compute_auto_reply_count(self):
+        counts = {}
+        subtype_id = self.env["crisis.impact"]._crisis_auto_reply_subtype_id()
+        ids = [crisis_id for crisis_id in self._origin.ids if crisis_id]
+        if ids and subtype_id:
+            self.env["mail.message"].flush_model(["model", "res_id", "subtype_id"])
+            self.env["crisis.impact"].flush_model(["crisis_id"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT impact.crisis_id, COUNT(*)
+                      FROM mail_message message
+                      JOIN crisis_impact impact ON impact.id = message.res_id
+                     WHERE message.model = 'crisis.impact' AND message.subtype_id = %s
+                       AND impact.crisis_id = ANY(%s)
+                  GROUP BY impact.crisis_id
+                    """,
+                    subtype_id,
+                    ids,
+                )
+            )
+            counts = dict(self.env.cr.fetchall())
+        for crisis in self:
+            crisis.auto_reply_count = counts.get(crisis._origin.id, 0)
 
     @api.depends_context("uid")
     @api.depends("user_id")
@@ -143,6 +175,16 @@ class CrisisCrisis(models.Model):
         for crisis in self.filtered(lambda c: not c.alias_name):
             crisis.alias_name = crisis._crisis_inbox_suggested_name()
         return True
+
+    def action_view_auto_replies(self):
+        """The affected customers who answered with an automatic reply."""
+        self.ensure_one()
+        return self._crisis_action(
+            "crisis_management.crisis_impact_action",
+            [("crisis_id", "=", self.id), ("auto_reply_count", ">", 0)],
+            context={"default_crisis_id": self.id},
+            name=self.env._("Automatic Replies of %s", self.reference),
+        )
 
     def _alias_get_error(self, message, message_dict, alias):
         """A closed crisis takes no new customer: only the customers it has

@@ -87,7 +87,8 @@ class CrisisCrisis(models.Model):
         compute="_compute_kpi_updates",
         store=True,
         help="When the first customer update that reached customers was sent: the first "
-        "update sent (satisfaction surveys aside) with at least one email queued.",
+        "update (satisfaction surveys aside) accepted for at least one customer by their mail "
+        "server or SMS provider.",
     )
     kpi_first_notice_hours = fields.Float(
         string="Time to First Notice",
@@ -117,7 +118,7 @@ class CrisisCrisis(models.Model):
         compute="_compute_kpi_updates",
         store=True,
         aggregator="sum",
-        help="Customer updates sent with at least one email queued (satisfaction surveys aside).",
+        help="Customer updates that reached at least one customer (satisfaction surveys aside).",
     )
     kpi_update_gap_hours = fields.Float(
         string="Longest Update Gap",
@@ -130,19 +131,21 @@ class CrisisCrisis(models.Model):
         "since the last notice does not count yet.",
     )
     kpi_notified_count = fields.Integer(
-        string="Customers Notified",
+        string="Customers Reached",
         compute="_compute_kpi_customers",
         store=True,
         aggregator="sum",
-        help="Affected customers to whom at least one email of a customer update was queued.",
+        help="Affected customers reached by at least one customer update: accepted by their "
+        "mail server or SMS provider and not bounced, or opened, or answered.",
     )
     kpi_notified_rate = fields.Float(
-        string="Notified (%)",
+        string="Reached (%)",
         compute="_compute_kpi_customers",
         store=True,
         aggregator="avg",
-        help="Share of the affected customers notified: at least one email of a customer update "
-        "queued for them (customers without email or blacklisted are not).",
+        help="Share of the affected customers reached by at least one customer update (see "
+        "Customers Reached): emails only queued, failed or bounced do not count, nor customers "
+        "without email or blacklisted.",
     )
 
     # compensations, in company currency
@@ -267,7 +270,7 @@ class CrisisCrisis(models.Model):
         "update_ids.state",
         "update_ids.kind",
         "update_ids.date_sent",
-        "update_ids.sent_count",
+        "update_ids.reached_count",
     )
     def _compute_kpi_updates(self):
         # sudo: a stored KPI must not depend on who triggered its recomputation
@@ -278,7 +281,7 @@ class CrisisCrisis(models.Model):
                 [
                     ("crisis_id", "in", self.ids),
                     ("state", "=", "sent"),
-                    ("sent_count", ">", 0),
+                    ("reached_count", ">", 0),
                     ("kind", "not in", NOT_NOTICE_KINDS),
                 ],
                 ["crisis_id"],
@@ -309,7 +312,7 @@ class CrisisCrisis(models.Model):
         return max((hours_between(start, end) for start, end in pairwise(points)), default=0.0)
 
     @api.depends(
-        "impact_ids.last_update_id",
+        "impact_ids.is_reached",
         "impact_ids.churn_risk",
         "impact_ids.contact_status",
         "impact_ids.date_rating_requested",
@@ -318,10 +321,9 @@ class CrisisCrisis(models.Model):
     def _compute_kpi_customers(self):
         """One grouped query for every KPI counted on the affected customers.
 
-        Notified: the line has a last emailed update (``last_update_id``), set
-        when an email of a customer update is queued for the customer (a
-        recipient in state *Sent*): customers without email or blacklisted
-        never get one.
+        Reached: a notice reached the customer of the line (``is_reached``,
+        from the reach traces of the updates: accepted by their mail server
+        or SMS provider and not bounced, opened, answered), not merely queued.
         """
         # sudo: a stored KPI must not depend on who triggered its recomputation
         groups = (
@@ -329,15 +331,15 @@ class CrisisCrisis(models.Model):
             .sudo()
             ._read_group(
                 [("crisis_id", "in", self.ids)],
-                ["crisis_id", "churn_risk", "contact_status", "rating_last_value"],
-                ["__count", "last_update_id:count", "date_rating_requested:count"],
+                ["crisis_id", "churn_risk", "contact_status", "rating_last_value", "is_reached"],
+                ["__count", "date_rating_requested:count"],
             )
         )
         stats = defaultdict(lambda: defaultdict(float))
-        for crisis, churn_risk, status, rating, count, notified, asked in groups:
+        for crisis, churn_risk, status, rating, reached, count, asked in groups:
             total = stats[crisis.id]
             total["affected"] += count
-            total["notified"] += notified
+            total["notified"] += count if reached else 0
             total["churn"] += count if churn_risk else 0
             total["lost"] += count if status == "lost" else 0
             total["asked"] += asked

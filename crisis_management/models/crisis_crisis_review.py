@@ -167,7 +167,7 @@ class CrisisCrisis(models.Model):
                 self.env._("Longest wait between customer updates"),
                 hours(self.kpi_update_gap_hours),
             ),
-            (self.env._("Customers notified"), f"{self.kpi_notified_rate:.0f} %"),
+            (self.env._("Customers reached"), f"{self.kpi_notified_rate:.0f} %"),
             (
                 self.env._("Average satisfaction"),
                 f"{self.kpi_rating_avg:.1f} / 5"
@@ -253,13 +253,17 @@ class CrisisCrisis(models.Model):
                 update.date_sent,
                 env._("Customer update: %(kind)s", kind=kinds.get(update.kind, "")),
                 env._(
-                    "%(audience)s: %(sent)s emailed of %(total)s, %(skipped)s skipped, "
-                    "%(failed)s failed",
+                    "%(audience)s: %(reached)s reached of %(total)s (emails: %(sent)s sent, "
+                    "%(bounced)s bounced, %(failed)s failed, %(queued)s still queued), "
+                    "%(skipped)s skipped",
                     audience=audience,
-                    sent=update.sent_count,
+                    reached=update.reached_count,
                     total=update.total_count,
-                    skipped=update.skipped_count,
+                    sent=update.sent_count,
+                    bounced=update.bounced_count,
                     failed=update.failed_count,
+                    queued=update.queued_count,
+                    skipped=update.skipped_count,
                 ),
             )
         approved = self.compensation_ids.filtered("date_approved").sorted("date_approved")

@@ -22,6 +22,9 @@ LINK_BATCH_SIZE = 1000
 
 CONTACT_STATUSES = [
     ("to_contact", "To Contact"),
+    # the last notice failed or bounced on every channel tried (see
+    # crisis_impact_reach.py): a task for another channel
+    ("unreachable", "Unreachable"),
     ("notified", "Notified"),
     ("in_discussion", "In Discussion"),
     ("resolved", "Resolved"),
@@ -702,8 +705,9 @@ class CrisisImpact(models.Model):
         rendered in the customer's language and queued in Odoo's mail queue;
         customers without a valid email, on the blacklist or unsubscribed from
         the crisis are skipped and counted. Each email is a message on the
-        customer's line; the lines get their last contact date and leave "to
-        contact". Up to the company's
+        customer's line; the lines get their last contact date, and become
+        "notified" once the customer's mail server accepted the email (see
+        ``crisis.update.recipient``). Up to the company's
         threshold this happens now; above it, the sending jobs do it in the
         background, in committed batches (see ``crisis.update``).
 
@@ -719,10 +723,12 @@ class CrisisImpact(models.Model):
         return updates
 
     def _mark_contacted(self, updates, when):
-        """The lines were emailed ``updates``: last contact, last update, "notified".
+        """The lines were sent ``updates``: last contact, last update.
 
-        One UPDATE whatever the number of lines (the ORM would write 100 rows
-        per query); tracking is left out, the email on the line says it all.
+        Their contact status follows what the channels report, not the queue
+        (``crisis_impact_reach.py``). One UPDATE whatever the number of lines
+        (the ORM would write 100 rows per query); tracking is left out, the
+        email on the line says it all.
         """
         self.check_access("write")
         self.env.flush_all()
@@ -732,8 +738,6 @@ class CrisisImpact(models.Model):
                 UPDATE crisis_impact impact
                    SET date_last_contact = %(when)s,
                        last_update_id = sent.update_id,
-                       contact_status = CASE WHEN impact.contact_status = 'to_contact'
-                                             THEN 'notified' ELSE impact.contact_status END,
                        write_uid = %(uid)s,
                        write_date = %(now)s
                   FROM unnest(%(crises)s::int[], %(updates)s::int[]) AS sent(crisis_id, update_id)
@@ -747,6 +751,6 @@ class CrisisImpact(models.Model):
                 ids=self.ids,
             )
         )
-        fields_written = ["date_last_contact", "last_update_id", "contact_status"]
+        fields_written = ["date_last_contact", "last_update_id"]
         self.invalidate_recordset([*fields_written, "write_uid", "write_date"])
         self.modified(fields_written)

@@ -358,9 +358,13 @@ class CrisisImpact(models.Model):
         }
         if outcome in ("reached", "voicemail"):
             values["date_last_contact"] = now
-            if outcome == "reached" and self.contact_status in ("to_contact", "notified"):
+            if outcome == "reached" and self.contact_status in (
+                "to_contact",
+                "unreachable",
+                "notified",
+            ):
                 values["contact_status"] = "in_discussion"
-            elif outcome == "voicemail" and self.contact_status == "to_contact":
+            elif outcome == "voicemail" and self.contact_status in ("to_contact", "unreachable"):
                 values["contact_status"] = "notified"
         return values
 

@@ -21,34 +21,98 @@ Odoo's mail gateway routes an email sent to the alias of a crisis to
   address creates nothing: dropped with a log line;
 - from our own staff (internal users, companies): never a customer, the email
   goes to the chatter of the crisis itself (its followers are notified);
-- auto-replies (``Auto-Submitted``, ``X-Autoreply``, ``Precedence: bulk``…)
-  are dropped with a log line; bounces never get here (Odoo's gateway handles
-  them before any alias);
+- an email whose subject is ``unsubscribe-<line id>-<signature>`` (the
+  ``mailto:`` of the ``List-Unsubscribe`` header of the notices, see
+  ``crisis_impact_unsubscribe.py``) unsubscribes that line of the crisis as
+  the one-click link does, when the signature is the line's; it creates
+  nothing else and notifies nobody; a wrong signature does nothing;
+- automatic emails (out-of-office replies, auto-responders, lists: see
+  ``_crisis_is_auto_reply``) never notify anyone nor create a line or a
+  contact: from a customer of the crisis, recorded quietly on their line
+  (``_crisis_log_auto_reply``); from anyone else, dropped with a log line.
+  Bounces never get here (Odoo's gateway handles them before any alias);
 - a closed crisis takes no new customer: others get Odoo's bounce email
   (``crisis.crisis._alias_get_error``);
 - drills take emails as real crises do: a rehearsal of the inbox too.
 
 Replies to the notices of a line still go to the line through Odoo's reply
-routing (the References of the notice), whatever their address.
+routing (the References of the notice), whatever their address. Odoo's
+gateway flags automatic emails only when they start a thread: the automatic
+replies to a notice (or to a compensation email), and unsubscribe emails that
+carry its References, are taken by ``_crisis_take_email`` (from
+``mail.thread._message_route_process``, see ``mail_thread.py``) before Odoo
+posts them as a customer's reply.
+
+Automatic emails are recognised by their headers: ``Auto-Submitted`` other
+than ``no`` (RFC 3834), ``X-Autoreply``, ``X-Autorespond``,
+``X-Autoreply-From``, ``X-Mail-Autoreply`` (vacation programs, Postfix,
+Exim, Yandex…), ``Precedence: auto_reply|bulk|junk|list``; and, for the mail
+servers that set none of them (older Microsoft Exchange), by the subject
+prefix of their out-of-office replies ("Automatic reply:", "Out of Office:",
+"自动回复:", …). Not by ``X-Auto-Response-Suppress`` (Outlook puts it on
+messages people write too) nor by ``X-MS-Exchange-Inbox-Rules-Loop`` (also on
+customer emails forwarded by a mailbox rule).
 """
 
 import logging
+import operator as py_operator
+import re
 from datetime import timedelta
 from email.utils import getaddresses
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import clean_context, email_normalize, parse_contact_from_email
+from odoo.exceptions import UserError
+from odoo.tools import SQL, clean_context, email_normalize, parse_contact_from_email
 from odoo.tools.mail import decode_message_header
 
 from .crisis_workflow_mixin import as_workflow
+from .mail_mail import CUSTOMER_DOCUMENTS
 
 _logger = logging.getLogger(__name__)
 
 VERIFY_SELF_REPORTED = "crisis_management.mail_act_crisis_verify_self_reported"
+# the subtype of the automatic replies recorded on a line: internal, hidden,
+# followed by nobody (nobody is notified of them)
+AUTO_REPLY_SUBTYPE = "crisis_management.mt_impact_auto_reply"
 # Precedence values of automatic emails (RFC 3834 §3.1.8 and common practice)
 AUTO_PRECEDENCES = {"bulk", "auto_reply", "junk", "list"}
+# headers only auto-responders set, whatever their value
+AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoreply-From", "X-Mail-Autoreply")
+# the subject prefixes of the out-of-office replies of mail servers that set
+# no header above (Microsoft Exchange and Outlook, in the shipped languages
+# and a few common others)
+AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:automatic reply|auto[- ]?reply|autoreply|out of (?:the )?office(?: autoreply)?"
+    r"|自动回复|自動回覆|自动答复|réponse automatique|automatische antwort|abwesenheitsnotiz"
+    r"|respuesta automática)\s*[:：]",
+    re.IGNORECASE,
+)
+# the values of the gateway's message_dict that are no message_post parameters
+# (as mail.thread._message_route_process removes them)
+GATEWAY_ONLY_KEYS = (
+    "from",
+    "to",
+    "cc",
+    "recipients",
+    "references",
+    "in_reply_to",
+    "is_bounce",
+    "bounced_email",
+    "bounced_message",
+    "bounced_msg_ids",
+    "bounced_partner",
+    "partner_ids",
+)
+COMPARISONS = {
+    "=": py_operator.eq,
+    "!=": py_operator.ne,
+    "<": py_operator.lt,
+    "<=": py_operator.le,
+    ">": py_operator.gt,
+    ">=": py_operator.ge,
+}
 
 
 class CrisisImpact(models.Model):
@@ -63,11 +127,68 @@ class CrisisImpact(models.Model):
         "customers: an agent verifies that they are affected (Verify), or removes the line.",
     )
 
+    auto_reply_count = fields.Integer(
+        string="Automatic Replies",
+        compute="_compute_auto_reply_count",
+        search="_search_auto_reply_count",
+        help="Automatic emails (out-of-office replies, auto-responders) received from this "
+        "customer: kept in the chatter as internal notes, nobody is notified of them.",
+    )
+
     @api.model
     def _crisis_guarded_fields(self):
         guarded = super()._crisis_guarded_fields()
         guarded["is_self_reported"] = True
         return guarded
+
+    def _compute_auto_reply_count(self):
+        ids = [line_id for line_id in self._origin.ids if line_id]
+        counts = {}
+        subtype_id = self._crisis_auto_reply_subtype_id()
+        if ids and subtype_id:
+            counts = dict(
+                self.env["mail.message"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("model", "=", self._name),
+                        ("res_id", "in", ids),
+                        ("subtype_id", "=", subtype_id),
+                    ],
+                    ["res_id"],
+                    ["__count"],
+                )
+            )
+        for line in self:
+            line.auto_reply_count = counts.get(line._origin.id, 0)
+
+    def _search_auto_reply_count(self, operator, value):
+        if value is False or value is None:
+            value = 0
+        if operator not in COMPARISONS or not isinstance(value, int) or isinstance(value, bool):
+            raise UserError(
+                self.env._("The automatic replies of a customer are compared with a number.")
+            )
+        subtype_id = self._crisis_auto_reply_subtype_id() or 0
+        self.env["mail.message"].flush_model(["model", "res_id", "subtype_id"])
+        # only the lines with automatic replies are in mail_message: when a
+        # count of 0 matches, the lines match unless their count does not
+        matching = COMPARISONS[operator](0, value)
+        having = SQL("COUNT(*) %s %s", SQL(operator), value)
+        query = SQL(
+            "(SELECT res_id FROM mail_message WHERE model = %s AND subtype_id = %s"
+            " GROUP BY res_id HAVING %s)",
+            self._name,
+            subtype_id,
+            SQL("NOT (%s)", having) if matching else having,
+        )
+        return [("id", "not in" if matching else "in", query)]
+
+    @api.model
+    def _crisis_auto_reply_subtype_id(self):
+        return self.env["ir.model.data"]._xmlid_to_res_id(
+            AUTO_REPLY_SUBTYPE, raise_if_not_found=False
+        )
 
     # ------------------------------------------------------------------
     # Actions
@@ -122,14 +243,82 @@ class CrisisImpact(models.Model):
     @api.model
     def _crisis_is_auto_reply(self, message):
         """Whether ``message`` (an ``email.message``) was sent by a machine:
-        an out-of-office, an auto-responder, a list (RFC 3834)."""
-        auto_submitted = (message.get("Auto-Submitted") or "").strip().lower()
+        an out-of-office, an auto-responder, a list (RFC 3834). The headers
+        and subjects recognised are listed in the module's docstring."""
+        if not message:
+            return False
+        # "auto-replied", "auto-generated", "auto-notified; owner-email=…" (RFC 3834 §5, RFC 5436)
+        auto_submitted = str(message.get("Auto-Submitted") or "").split(";")[0].strip().lower()
         if auto_submitted and auto_submitted != "no":
             return True
-        if message.get("X-Autoreply") or message.get("X-Autorespond"):
+        if any(str(message.get(name) or "").strip() for name in AUTO_REPLY_HEADERS):
             return True
-        precedence = (message.get("Precedence") or "").strip().lower()
-        return precedence in AUTO_PRECEDENCES
+        precedence = str(message.get("Precedence") or "").strip().lower()
+        if precedence in AUTO_PRECEDENCES:
+            return True
+        subject = decode_message_header(message, "Subject") or ""
+        return bool(AUTO_REPLY_SUBJECT.match(subject))
+
+    def _crisis_log_auto_reply(self, message_dict, parent_id=False):
+        """Record the automatic email ``message_dict`` (parsed by the gateway)
+        on this line, quietly: an internal message of the automatic-reply
+        subtype, which nobody follows, sent to nobody; its sender does not
+        become a follower. It is counted (``auto_reply_count``).
+
+        :param parent_id: the message it answers, when it is one of this line's
+        """
+        self.ensure_one()
+        params = {
+            key: value for key, value in message_dict.items() if key not in GATEWAY_ONLY_KEYS
+        }
+        params.update(
+            subtype_id=self._crisis_auto_reply_subtype_id(),
+            partner_ids=[],
+            is_internal=True,
+            parent_id=parent_id or False,
+        )
+        line = self.sudo().with_context(
+            clean_context(self.env.context), mail_create_nosubscribe=True
+        )
+        message = line.message_post(**params)
+        _logger.info(
+            "Crisis %s: automatic email from %s (Message-Id %s) kept quietly on line %s",
+            self.sudo().crisis_id.reference,
+            message_dict.get("email_from"),
+            message_dict.get("message_id"),
+            self.id,
+        )
+        return message
+
+    @api.model
+    def _crisis_take_email(self, message, message_dict, route):
+        """The emails to a line (or to a compensation) that Odoo must not post
+        as a customer's reply, taken here: an unsubscribe email, an automatic
+        reply (see the module's docstring). Called for each route of an
+        incoming email, before Odoo processes it (``mail_thread.py``).
+
+        :param route: (model, thread id, custom values, user id, alias)
+        :return: the line that took the email (superuser), or an empty recordset
+        """
+        model, thread_id = route[0], route[1]
+        nothing = self.sudo().browse()
+        if model not in CUSTOMER_DOCUMENTS or not thread_id:
+            return nothing
+        record = self.env[model].sudo().browse(thread_id).exists()
+        line = record if model == self._name else record.impact_id
+        if not line:
+            return nothing
+        request = self._crisis_unsubscribe_request(message_dict.get("subject"))
+        if request:
+            self._crisis_unsubscribe_by_email(
+                line.crisis_id, *request, message_id=message_dict.get("message_id")
+            )
+            return line
+        if not self._crisis_is_auto_reply(message):
+            return nothing
+        parent_id = message_dict.get("parent_id") if model == self._name else False
+        line._crisis_log_auto_reply(message_dict, parent_id=parent_id)
+        return line
 
     @api.model
     def _crisis_inbox_address(self, message, message_dict):
@@ -188,16 +377,34 @@ class CrisisImpact(models.Model):
 
     @api.model
     def _routing_check_route(self, message, message_dict, route, raise_exception=True):
-        """The routes of new emails to a crisis inbox: none for auto-replies
-        and senders without a valid address, the crisis itself for our staff
-        and, as an internal note, for new senders beyond the hourly limit."""
+        """The routes of new emails to a crisis inbox: none for unsubscribe
+        emails (the line is unsubscribed here), for senders without a valid
+        address and for automatic emails of anyone but a customer of the
+        crisis (theirs go quietly to their line); the crisis itself for our
+        staff and, as an internal note, for new senders beyond the hourly
+        limit."""
         model, thread_id, _values, _uid, alias = route
         crisis = self.env["crisis.crisis"]
         if model == self._name and not thread_id and alias:
             alias = alias.sudo()
             if alias.alias_parent_model_id.model == "crisis.crisis":
                 crisis = crisis.sudo().browse(alias.alias_parent_thread_id).exists()
+        request = crisis and self._crisis_unsubscribe_request(message_dict.get("subject"))
+        if request:
+            self._crisis_unsubscribe_by_email(
+                crisis, *request, message_id=message_dict.get("message_id")
+            )
+            return ()
         if crisis and self._crisis_is_auto_reply(message):
+            line = self.browse()
+            if self._crisis_inbox_address(message, message_dict):
+                _customers, _staff, line = self._crisis_inbox_sender(
+                    crisis, message_dict["email_from"]
+                )
+            if line:
+                # kept quietly on the sender's line (_crisis_take_email)
+                message_dict["author_id"] = line.partner_id.id
+                return (self._name, line.id, route[2], route[3], route[4])
             _logger.info(
                 "Crisis inbox %s: automatic email from %s (Message-Id %s) ignored",
                 crisis.reference,

@@ -2,8 +2,16 @@
 
 Every notice emailed to the customer of a line (updates, stage notices,
 satisfaction requests: the messages of the customer-email subtype) carries a
-``List-Unsubscribe`` link, with ``List-Unsubscribe-Post`` for the one-click
-unsubscribe of mail clients, and a link in its footer. Both are added where
+``List-Unsubscribe`` header, with ``List-Unsubscribe-Post`` for the one-click
+unsubscribe of mail clients, and a link in its footer. The header lists the
+signed link and, when the crisis has an inbox, a ``mailto:`` to that inbox
+whose subject carries the line and the same signature
+(``<https://…/crisis/unsubscribe/<id>/<sig>>, <mailto:inbox?subject=unsubscribe-<id>-<sig>>``):
+the mail clients that unsubscribe by email send it there, and the inbox
+unsubscribes the line (``crisis_impact_inbox.py``). A crisis without an inbox
+has the link alone: the company's catchall address would bounce such an
+email. ``ir_mail_server.py`` writes the header unencoded, as mail clients parse
+it. Both are added where
 Odoo builds each email of a message, for the message_post path and the batch
 path alike (``_notify_by_email_render_layout`` and
 ``_notify_by_email_get_final_mail_values``): a template edited by a user
@@ -16,6 +24,9 @@ to the customer, still reach them.
 """
 
 import ast
+import logging
+import re
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -25,9 +36,17 @@ from odoo.tools import consteq
 from .crisis_impact import CUSTOMER_EMAIL_SUBTYPE
 from .crisis_workflow_mixin import as_workflow
 
+_logger = logging.getLogger(__name__)
+
 # the scope of the signature of the unsubscribe links (tools.hmac)
 UNSUBSCRIBE_SCOPE = "crisis_management-impact-unsubscribe"
 UNSUBSCRIBE_FIELDS = ("is_unsubscribed", "date_unsubscribed")
+# the subject of the unsubscribe email: the line and the signature of its link
+UNSUBSCRIBE_SUBJECT = re.compile(
+    r"(?<![\w-])unsubscribe-([0-9]{1,32})-([0-9a-f]{64})(?![\w-])", re.I
+)
+# the largest id PostgreSQL's integer column holds
+MAX_ID = 2**31 - 1
 
 
 class CrisisImpact(models.Model):
@@ -86,11 +105,41 @@ class CrisisImpact(models.Model):
         token = self._crisis_unsubscribe_token()
         return f"{self.get_base_url()}/crisis/unsubscribe/{self.id}/{token}"
 
+    def _crisis_unsubscribe_subject(self):
+        """The subject of the email that unsubscribes this line: its id and the
+        signature of its link (the inbox checks it, see ``_crisis_unsubscribe_by_email``)."""
+        self.ensure_one()
+        return f"unsubscribe-{self.id}-{self._crisis_unsubscribe_token()}"
+
+    def _crisis_unsubscribe_mailto(self):
+        """The ``mailto:`` URI that unsubscribes this line (RFC 6068), or False.
+
+        The inbox of the crisis, with the subject that names the line and
+        signs it. False when the crisis has no inbox (with its domain): the
+        company's catchall address would bounce the email. The address must
+        be ASCII, as the header it goes in.
+        """
+        self.ensure_one()
+        inbox = self.sudo().crisis_id.alias_email
+        if not inbox or not inbox.isascii():
+            return False
+        local, _at, domain = inbox.rpartition("@")
+        address = f"{quote(local, safe='!$&*+-.^_`{|}~')}@{quote(domain, safe='-.')}"
+        return f"mailto:{address}?subject={self._crisis_unsubscribe_subject()}"
+
+    def _crisis_list_unsubscribe(self):
+        """The value of the ``List-Unsubscribe`` header of this line's notices
+        (RFC 2369): the signed link first (RFC 8058 needs an HTTPS URI for the
+        one-click POST), then the ``mailto:`` of the crisis inbox if any."""
+        self.ensure_one()
+        uris = [self._crisis_unsubscribe_url(), self._crisis_unsubscribe_mailto()]
+        return ", ".join(f"<{uri}>" for uri in uris if uri)
+
     # ------------------------------------------------------------------
     # Unsubscribe and subscribe again
     # ------------------------------------------------------------------
 
-    def _crisis_unsubscribe(self, one_click=False, by_user=False):
+    def _crisis_unsubscribe(self, one_click=False, by_user=False, by_email=False):
         """The customers of these lines stop receiving the notices of their crisis.
 
         A tracked change, logged on each line with a message saying how
@@ -101,6 +150,8 @@ class CrisisImpact(models.Model):
         :param one_click: the customer's mail client unsubscribed (RFC 8058)
         :param by_user: the current user recorded the customer's request (a
             call, a letter) rather than the customer themselves
+        :param by_email: the email to the ``mailto:`` of ``List-Unsubscribe``
+            reached the crisis inbox (sent by the customer's mail client)
         """
         lines = self.filtered(lambda line: not line.is_unsubscribed)
         for line in lines:
@@ -111,6 +162,13 @@ class CrisisImpact(models.Model):
                     "%(user)s stopped the notices of this crisis at the request of "
                     "%(customer)s. They are not blacklisted: other crises still reach them.",
                     user=self.env.user.name,
+                    customer=customer,
+                )
+            elif by_email:
+                note = env._(
+                    "%(customer)s unsubscribed from the notices of this crisis by email (the "
+                    "unsubscribe address of their notices). They are not blacklisted: other "
+                    "crises still reach them.",
                     customer=customer,
                 )
             elif one_click:
@@ -158,6 +216,43 @@ class CrisisImpact(models.Model):
             line._track_set_log_message(Markup("<p>%s</p>") % note)
         as_workflow(lines).write({"is_unsubscribed": False, "date_unsubscribed": False})
         return True
+
+    @api.model
+    def _crisis_unsubscribe_request(self, subject):
+        """The (line id, signature) an unsubscribe email's ``subject`` names, or
+        None when it is no unsubscribe email. The id may be no line's."""
+        match = UNSUBSCRIBE_SUBJECT.search(subject or "")
+        if not match:
+            return None
+        return int(match.group(1)), match.group(2).lower()
+
+    @api.model
+    def _crisis_unsubscribe_by_email(self, crisis, line_id, token, message_id=None):
+        """An email to the inbox of ``crisis`` asks to unsubscribe the line
+        ``line_id``, signed ``token``: the line is unsubscribed as by the
+        one-click POST if the signature is its own and the line is on
+        ``crisis``; otherwise nothing happens. Either way the email itself
+        creates nothing (see ``crisis_impact_inbox.py``).
+
+        :return: the line unsubscribed (superuser), or an empty recordset
+        """
+        line = self.sudo().browse(line_id if 0 < line_id <= MAX_ID else ()).exists()
+        if not (line and line.crisis_id == crisis and line._crisis_check_unsubscribe_token(token)):
+            _logger.info(
+                "Crisis inbox %s: unsubscribe email with a wrong signature (Message-Id %s) "
+                "ignored",
+                crisis.reference,
+                message_id,
+            )
+            return self.sudo().browse()
+        line._crisis_unsubscribe(by_email=True)
+        _logger.info(
+            "Crisis inbox %s: line %s unsubscribed by email (Message-Id %s)",
+            crisis.reference,
+            line.id,
+            message_id,
+        )
+        return line
 
     def action_stop_notices(self):
         """The customer asked the team (on the phone, in a letter) to stop the
@@ -237,7 +332,7 @@ class CrisisImpact(models.Model):
         headers = ast.literal_eval(values["headers"]) if values.get("headers") else {}
         headers.update(
             {
-                "List-Unsubscribe": f"<{self._crisis_unsubscribe_url()}>",
+                "List-Unsubscribe": self._crisis_list_unsubscribe(),
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
         )

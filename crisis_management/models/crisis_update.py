@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .crisis_update_recipient import REACHED
 from .crisis_workflow_mixin import as_workflow
 
 _logger = logging.getLogger(__name__)
@@ -53,6 +54,13 @@ class CrisisUpdate(models.Model):
     committed batches by the sending jobs on Odoo's scheduler, several cron
     workers at a time. The emails themselves are on each affected customer's
     line.
+
+    Its counts are what the channels reported, not what was queued: the
+    emails still queued, sent (accepted by the customers' mail servers),
+    failed and bounced, and the customers reached, who opened their page or
+    answered, counted from the reach traces of its recipients
+    (``crisis.update.recipient``) when it is done, then each time the reach
+    job applies a report (``_crisis_count_reach``).
     """
 
     _name = "crisis.update"
@@ -63,7 +71,12 @@ class CrisisUpdate(models.Model):
     _crisis_workflow_fields = (
         "state",
         "total_count",
+        "queued_count",
         "sent_count",
+        "bounced_count",
+        "opened_count",
+        "answered_count",
+        "reached_count",
         "no_email_count",
         "blacklisted_count",
         "unsubscribed_count",
@@ -80,8 +93,10 @@ class CrisisUpdate(models.Model):
         related="crisis_id.company_id", store=True, index=True, precompute=True
     )
     kind = fields.Selection(UPDATE_KINDS, required=True, default="progress")
-    name = fields.Char(string="Subject", required=True)
-    body = fields.Html(help="The text sent, from the approved public statement.")
+    # in the reader's language: the customer's page, the status page (see
+    # crisis_update_lang.py: rendered once per language at the send)
+    name = fields.Char(string="Subject", required=True, translate=True)
+    body = fields.Html(translate=True, help="The text sent, from the approved public statement.")
     body_is_statement = fields.Boolean(
         string="Statement Sent",
         readonly=True,
@@ -118,9 +133,40 @@ class CrisisUpdate(models.Model):
         readonly=True,
         help="Customers in the audience, decided at the click.",
     )
-    sent_count = fields.Integer(string="Sent", help="Customers emailed.")
+    # the reach of the update, from its recipients' traces (see
+    # crisis.update.recipient): counted when the update is done, then each
+    # time the reach job applies what the channels reported
+    queued_count = fields.Integer(
+        string="Queued",
+        help="Emails waiting in the mail queue: neither accepted nor refused by a mail server "
+        "yet.",
+    )
+    sent_count = fields.Integer(
+        string="Sent",
+        help="Emails accepted by the customers' mail servers (bounced ones aside).",
+    )
     failed_count = fields.Integer(
-        string="Failed", help="Customers whose email could not be made (see the server log)."
+        string="Failed",
+        help="Emails that could not be made or sent: an invalid address, a refusal of the "
+        "mail server (the reason is on each recipient).",
+    )
+    bounced_count = fields.Integer(
+        string="Bounced",
+        help="Emails accepted by a mail server that came back undelivered (a bounce report).",
+    )
+    opened_count = fields.Integer(
+        string="Opened",
+        help="Customers who opened their page after this update reached them.",
+    )
+    answered_count = fields.Integer(
+        string="Answered",
+        help="Customers who answered this update: an email on their line, a compensation "
+        "accepted or declined.",
+    )
+    reached_count = fields.Integer(
+        string="Reached",
+        help="Customers this update reached on at least one channel: accepted by their mail "
+        "server or SMS provider and not bounced, or opened, or answered.",
     )
     no_email_count = fields.Integer(
         string="Without Email", help="Customers skipped: no valid email address."
@@ -354,11 +400,14 @@ class CrisisUpdate(models.Model):
         impacts = sender.env["crisis.impact"].browse(recipients.impact_id.ids)
         classified = impacts._crisis_classify_recipients()
         emailed = impacts.browse(classified.impact_ids)
+        messages = self.env["mail.message"]
         if emailed:
             template = sender.env["mail.template"].browse(self.template_id.id)
             # the statement goes in each customer's language (update_body)
             body = not self.body_is_statement and self.body or False
-            emailed.with_context(crisis_update_body=body)._crisis_email_template(template)
+            messages = emailed.with_context(crisis_update_body=body)._crisis_email_template(
+                template
+            )
             emailed._mark_contacted(self, fields.Datetime.now())
             if self.kind == "satisfaction":
                 as_workflow(emailed).date_rating_requested = fields.Datetime.now()
@@ -369,6 +418,8 @@ class CrisisUpdate(models.Model):
             lambda r: classified.state_by_impact[r.impact_id.id]
         ).items():
             as_workflow(batch).write({"state": state})
+        # each customer's email is traced from its notification
+        recipients.filtered(lambda r: r.state == "sent")._crisis_link_emails(messages)
 
     def _crisis_try(self, query):
         """Run ``query`` unless another worker holds or just changed its rows.
@@ -448,27 +499,69 @@ class CrisisUpdate(models.Model):
                 {
                     "state": "sent",
                     "date_done": fields.Datetime.now(),
-                    "sent_count": count.get("sent", 0),
                     "no_email_count": count.get("no_email", 0),
                     "blacklisted_count": count.get("blacklisted", 0),
                     "unsubscribed_count": count.get("unsubscribed", 0),
                     "unverified_count": count.get("unverified", 0),
-                    "failed_count": count.get("failed", 0),
                 }
             )
+        done._crisis_count_reach(force=True)
+        for update in done:
             update.crisis_id.sudo()._message_log(
                 body=self.env._(
-                    "Customer update %(update)s sent: %(sent)s email(s) queued, "
+                    "Customer update %(update)s: %(queued)s email(s) queued for sending, "
                     "%(skipped)s customer(s) skipped (no email address, blacklisted, "
                     "self-reported and not verified, or unsubscribed), "
-                    "%(failed)s failed.",
+                    "%(failed)s failed. Its counts follow what the mail servers report.",
                     update=update.display_name,
-                    sent=update.sent_count,
+                    queued=update.queued_count,
                     skipped=update.skipped_count,
                     failed=update.failed_count,
                 )
             )
         return done
+
+    def _crisis_count_reach(self, force=False):
+        """Count the reach of these updates from their recipients' traces: two
+        grouped queries, whatever the number of updates and recipients. Only
+        the counts that changed are written, unless ``force``."""
+        updates = self.sudo()
+        if not updates:
+            return
+        Recipient = self.env["crisis.update.recipient"].sudo()
+        counts = defaultdict(lambda: defaultdict(int))
+        for update, state, email_state, count in Recipient._read_group(
+            [("update_id", "in", updates.ids), ("state", "in", ("sent", "failed"))],
+            ["update_id", "state", "email_state"],
+            ["__count"],
+        ):
+            key = "failed" if state == "failed" and not email_state else email_state
+            counts[update.id][key] += count
+        for update, reach, opened, answered, count in Recipient._read_group(
+            [("update_id", "in", updates.ids), ("reach", "!=", False)],
+            ["update_id", "reach"],
+            ["date_opened:count", "date_answered:count", "__count"],
+        ):
+            total = counts[update.id]
+            total["opened"] += opened
+            total["answered"] += answered
+            if reach in REACHED:
+                total["reached"] += count
+        for update in updates:
+            count = counts[update.id]
+            values = {
+                "queued_count": count["queued"],
+                "sent_count": count["sent"],
+                "failed_count": count["failed"],
+                "bounced_count": count["bounced"],
+                "opened_count": count["opened"],
+                "answered_count": count["answered"],
+                "reached_count": count["reached"],
+            }
+            if not force:
+                values = {name: value for name, value in values.items() if update[name] != value}
+            if values:
+                as_workflow(update).write(values)
 
     @api.model
     def _cron_send_updates(self, batch_size=SEND_BATCH_SIZE):

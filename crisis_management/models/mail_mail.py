@@ -15,6 +15,38 @@ class MailMail(models.Model):
         mails._crisis_check_customer_emails()
         return mails
 
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("state") == "cancel":
+            self._crisis_trace_dropped()
+        return result
+
+    def unlink(self):
+        self._crisis_trace_dropped()
+        return super().unlink()
+
+    def _crisis_trace_dropped(self):
+        """Emails to customers cancelled, or removed from the queue, before they
+        were sent: Odoo leaves their notifications *ready*; the reach traces of
+        their customers say *cancelled*. Sent or failed emails (Odoo removes
+        them once their notification says so) are left as they are."""
+        mails = self.sudo().filtered(lambda mail: mail.model in CUSTOMER_DOCUMENTS)
+        if not mails:
+            return
+        notifications = (
+            self.env["mail.notification"]
+            .sudo()
+            .search(
+                [
+                    ("mail_mail_id", "in", mails.ids),
+                    ("notification_type", "=", "email"),
+                    ("notification_status", "in", ("ready", "process")),
+                ]
+            )
+        )
+        if notifications:
+            self.env["crisis.update.recipient"]._crisis_on_dropped(notifications)
+
     def _crisis_check_customer_emails(self):
         """Refuse emails to customers about a drill, or before the statement is approved.
 

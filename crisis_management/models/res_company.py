@@ -119,6 +119,28 @@ class ResCompany(models.Model):
         "them. Always for high and critical crises.",
     )
 
+    crisis_reach_fallback_severity = fields.Selection(
+        [
+            ("low", "Every crisis"),
+            ("medium", "Medium, high and critical crises"),
+            ("high", "High and critical crises"),
+        ],
+        string="Reach the Others",
+        default="high",
+        required=True,
+        help="New crises of this severity or above reach the customers their customer updates "
+        "did not reach (email failed or bounced, or not opened in time): a text message when "
+        "the SMS app is installed, then a call task. Always for high and critical crises; "
+        "each crisis can still change it.",
+    )
+    crisis_reach_fallback_hours = fields.Integer(
+        string="Not Opened After (Hours)",
+        default=12,
+        required=True,
+        help="A customer who has not opened their page this many hours after their mail "
+        "server accepted a customer update is reached by the next channel.",
+    )
+
     @api.constrains(
         "crisis_sla_critical_hours",
         "crisis_sla_high_hours",
@@ -234,6 +256,17 @@ class ResCompany(models.Model):
             raise ValidationError(
                 self.env._("The compensation approval limit cannot be negative.")
             )
+
+    @api.constrains("crisis_reach_fallback_hours")
+    def _check_crisis_reach_fallback_hours(self):
+        for company in self:
+            if company.crisis_reach_fallback_hours < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The hours after which an unopened customer update is followed by "
+                        "another channel must be at least 1."
+                    )
+                )
 
     def _crisis_sla_hours(self, severity):
         self.ensure_one()

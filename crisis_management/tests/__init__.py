@@ -16,6 +16,7 @@ from . import test_mail_batch
 from . import test_mail_guard
 from . import test_member_users
 from . import test_notify
+from . import test_reach
 from . import test_orm_paths
 from . import test_partner
 from . import test_playbook
@@ -41,3 +42,6 @@ from . import test_call_campaign
 from . import test_crisis_inbox
 from . import test_channel_tours
 from . import test_public_routes_bad_input
+from . import test_update_languages
+from . import test_smtp_delivery
+from . import test_reach_policy

@@ -74,3 +74,30 @@ class CrisisCase(TransactionCase):
         crisis.with_user(cls.user_manager).action_approve_statement()
         crisis.with_user(cls.user_manager).action_publish()
         return crisis
+
+    def _crisis_send_mail_queue(self):
+        """Odoo's mail queue sends the emails waiting to customers, then the
+        reach job applies what was reported. For test classes that are also a
+        ``MockEmail``: a mocked SMTP server accepts what Odoo's own checks of
+        the addresses let through."""
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("model", "in", ("crisis.impact", "crisis.compensation")),
+                    ("state", "=", "outgoing"),
+                ]
+            )
+        )
+        with self.mock_mail_gateway():
+            mails.send()
+        self._crisis_apply_reach()
+
+    def _crisis_apply_reach(self):
+        """The reach job, as its trigger runs it, until nothing is left to apply."""
+        Recipient = self.env["crisis.update.recipient"].sudo()
+        for _call in range(100):
+            Recipient._cron_apply_reach()
+            if not Recipient.search_count([("reach_todo", "=", True)]):
+                break

@@ -5,6 +5,7 @@ from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
+from odoo.addons.mail.tests.common import MockEmail
 
 from .common import CrisisCase
 
@@ -12,7 +13,7 @@ STATEMENT = "<p>Some orders were shipped twice. You will be refunded.</p>"
 
 
 @tagged("post_install", "-at_install")
-class TestBackgroundSend(CronMixinCase, CrisisCase):
+class TestBackgroundSend(CronMixinCase, CrisisCase, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -75,7 +76,8 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
         self._run_job()
         self.assertEqual(update.state, "sent")
         self.assertEqual(update.progress, 100)
-        self.assertEqual(update.sent_count, 19)
+        self.assertEqual(update.queued_count, 19)
+        self.assertEqual(update.sent_count, 0, "queued, not sent yet")
         self.assertEqual(update.no_email_count, 1)
         self.assertEqual(update.blacklisted_count, 1)
         self.assertEqual(update.failed_count, 0)
@@ -85,11 +87,15 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
         self.assertEqual(len(emails.recipient_ids), 19)
         sent = self.impacts.filtered(lambda i: i.last_update_id == update)
         self.assertEqual(len(sent), 19)
-        self.assertEqual(set(sent.mapped("contact_status")), {"notified"})
         # the emails are the sender's, not the scheduler's
         self.assertEqual(emails.mapped("author_id"), self.user_crisis.partner_id)
         # and the crisis says so
         self.assertIn("19 email(s) queued", self.crisis.message_ids[:1].body, "note on the crisis")
+        # notified once the mail server accepted their email, not before
+        self.assertEqual(set(sent.mapped("contact_status")), {"to_contact"})
+        self._crisis_send_mail_queue()
+        self.assertEqual((update.queued_count, update.sent_count), (0, 19))
+        self.assertEqual(set(sent.mapped("contact_status")), {"notified"})
 
     def test_audience_is_frozen_at_the_click(self):
         _action, update, _capture = self._send(audience="not_contacted")
@@ -105,7 +111,7 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
         )
         self._run_job()
         self.assertEqual(update.state, "sent")
-        self.assertEqual(update.sent_count, 19)
+        self.assertEqual(update.queued_count, 19)
         self.assertFalse(self._emails_of(late))
         self.assertEqual(late.contact_status, "to_contact")
 
@@ -114,7 +120,7 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
             audience="selection", impact_ids=[Command.set(self.impacts[:5].ids)]
         )
         self.assertEqual(update.state, "sent")
-        self.assertEqual(update.sent_count, 5)
+        self.assertEqual(update.queued_count, 5)
         self.assertEqual(len(self._emails_of(self.impacts[:5])), 5)
 
     def test_a_failing_batch_loses_nothing(self):
@@ -164,7 +170,7 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
             self._run_job()
         self.assertEqual(update.state, "sent")
         self.assertEqual(update.failed_count, 4)
-        self.assertEqual(update.sent_count + update.skipped_count, 17)
+        self.assertEqual(update.queued_count + update.skipped_count, 17)
         self.assertFalse(self._emails_of(bad))
 
     def test_statement_back_to_draft_pauses_the_send(self):
@@ -275,7 +281,7 @@ class TestBackgroundSend(CronMixinCase, CrisisCase):
                 emails = dict(cr1.fetchall())
                 self.assertEqual(emails, dict.fromkeys(ids["impacts"], 1), "each customer once")
                 cr1.execute(
-                    "SELECT state, sent_count FROM crisis_update WHERE id = %s", [ids["update"]]
+                    "SELECT state, queued_count FROM crisis_update WHERE id = %s", [ids["update"]]
                 )
                 self.assertEqual(cr1.fetchone(), ("sent", 12))
         finally:

@@ -1,26 +1,31 @@
 """The inbox of a crisis: raw emails through Odoo's mail gateway (message_process)."""
 
 import base64
+import re
+from ast import literal_eval
 from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
+from urllib.parse import parse_qs, urlsplit
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from ..models.crisis_impact_inbox import VERIFY_SELF_REPORTED
+from ..models.crisis_impact import CUSTOMER_EMAIL_SUBTYPE
+from ..models.crisis_impact_inbox import AUTO_REPLY_SUBTYPE, VERIFY_SELF_REPORTED
 from .common import CrisisCase
 
 ALIAS_DOMAIN = "inbox.crisis-test.example.com"
 PDF = b"%PDF-1.4 a receipt of order 42"
 
 
-@tagged("post_install", "-at_install")
-class TestCrisisInbox(CrisisCase, MockEmail):
+class CrisisInboxCase(CrisisCase, MockEmail):
+    """A crisis with its inbox, a known customer, and raw emails to it."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -91,6 +96,21 @@ class TestCrisisInbox(CrisisCase, MockEmail):
     def _customer_messages(self, record):
         return record.message_ids.filtered(lambda m: m.message_type == "email")
 
+    def assertAutoReplies(self, messages, line):
+        """``messages`` are automatic replies kept quietly on ``line``."""
+        self.assertTrue(messages)
+        for message in messages:
+            self.assertEqual((message.model, message.res_id), (line._name, line.id))
+            self.assertEqual(message.subtype_id, self.env.ref(AUTO_REPLY_SUBTYPE))
+            self.assertTrue(message.is_internal, "never on the customer's page")
+            self.assertEqual(message.author_id, line.partner_id)
+            self.assertFalse(message.notified_partner_ids, "nobody notified")
+            self.assertFalse(message.notification_ids)
+        self.assertNotIn(line.partner_id, line.message_partner_ids, "the sender follows nothing")
+
+
+@tagged("post_install", "-at_install")
+class TestCrisisInbox(CrisisInboxCase):
     # ------------------------------------------------------------------
     # The alias
     # ------------------------------------------------------------------
@@ -266,26 +286,40 @@ class TestCrisisInbox(CrisisCase, MockEmail):
         )
 
     def test_auto_replies_create_nothing(self):
+        """Automatic emails to the inbox without a reference: a stranger's are
+        dropped, a customer's are kept quietly on their line."""
         partners = self.env["res.partner"].search_count([])
-        for index, headers in enumerate(
-            [
-                {"Auto-Submitted": "auto-replied"},
-                {"Auto-Submitted": "auto-generated"},
-                {"X-Autoreply": "yes"},
-                {"Precedence": "bulk"},
-                {"Precedence": "auto_reply"},
-            ]
-        ):
-            with self.subTest(headers=headers):
-                self._process(
-                    self._raw(f"away{index}@example.org", subject="Out of office", headers=headers)
-                )
+        messages = self.env["mail.message"].search_count([])
+        headers_list = [
+            {"Auto-Submitted": "auto-replied"},
+            {"Auto-Submitted": "auto-generated"},
+            {"Auto-Submitted": "auto-replied; owner-email=customer0@example.com"},
+            {"X-Autoreply": "yes"},
+            {"X-Autorespond": "Away until Monday"},
+            {"Precedence": "bulk"},
+            {"Precedence": "auto_reply"},
+            {"Precedence": "junk"},
+        ]
+        with self.mock_mail_gateway():
+            for index, headers in enumerate(headers_list):
+                with self.subTest(headers=headers):
+                    self._process(
+                        self._raw(
+                            f"away{index}@example.org", subject="Out of office", headers=headers
+                        )
+                    )
+            self.assertEqual(self.env["mail.message"].search_count([]), messages)
+            for headers in headers_list:
                 self._process(
                     self._raw("customer0@example.com", subject="Out of office", headers=headers)
                 )
         self.assertEqual(self._lines(), self.known)
         self.assertEqual(self.env["res.partner"].search_count([]), partners)
-        self.assertFalse(self._customer_messages(self.known))
+        self.assertFalse(self._new_mails, "nobody emailed")
+        kept = self._customer_messages(self.known)
+        self.assertEqual(len(kept), len(headers_list))
+        self.assertAutoReplies(kept, self.known)
+        self.assertEqual(self.known.auto_reply_count, len(headers_list))
         # "Auto-Submitted: no" is a person writing
         self._process(self._raw("human@example.org", headers={"Auto-Submitted": "no"}))
         self.assertEqual(len(self._lines() - self.known), 1)
@@ -458,7 +492,7 @@ class TestCrisisInbox(CrisisCase, MockEmail):
         wizard.action_review_send()
         wizard.action_send()
         update = self.crisis.update_ids
-        self.assertEqual((update.sent_count, update.unverified_count), (1, 1))
+        self.assertEqual((update.queued_count, update.unverified_count), (1, 1))
         self.assertEqual(update.skipped_count, 1)
         self.assertEqual(
             update.recipient_ids.filtered(lambda r: r.impact_id == line).state, "unverified"
@@ -469,7 +503,7 @@ class TestCrisisInbox(CrisisCase, MockEmail):
         self.assertFalse(line.last_update_id)
         # the model layer, whoever calls it: a selection, the stage notices
         update = line._crisis_send(self.env.ref("crisis_management.mail_template_impact_progress"))
-        self.assertEqual((update.sent_count, update.unverified_count), (0, 1))
+        self.assertEqual((update.queued_count, update.unverified_count), (0, 1))
         self.stage_resolved.mail_template_id = self.env.ref(
             "crisis_management.mail_template_impact_resolution"
         )
@@ -485,7 +519,7 @@ class TestCrisisInbox(CrisisCase, MockEmail):
         # verified: the next update reaches them
         line.with_user(self.user_crisis).action_verify_self_reported()
         update = line._crisis_send(self.env.ref("crisis_management.mail_template_impact_progress"))
-        self.assertEqual((update.sent_count, update.unverified_count), (1, 0))
+        self.assertEqual((update.queued_count, update.unverified_count), (1, 0))
         self.assertTrue(self._notices(line))
 
     # ------------------------------------------------------------------
@@ -573,3 +607,336 @@ class TestCrisisInbox(CrisisCase, MockEmail):
         self.assertEqual(self._lines(), self.known)
         self.assertEqual(self.env["res.partner"].search_count([]), partners)
         self.assertEqual(self.env["mail.message"].search_count([]), messages)
+
+
+@tagged("post_install", "-at_install")
+class TestCrisisInboxReplies(CrisisInboxCase):
+    """Replies to the notices, by people and by machines, and unsubscribe emails."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.crisis.with_user(cls.user_manager).write(
+            {"public_statement": "<p>We recalled batch 42.</p>"}
+        )
+        cls.crisis.with_user(cls.user_manager).action_approve_statement()
+        cls.second = cls.env["crisis.impact"]._link_partners(
+            cls.crisis, cls.customers[1].ids, user=cls.user_crisis_2
+        )
+        cls.template = cls.env.ref("crisis_management.mail_template_impact_progress")
+        # a crisis without an inbox: its customers reply to the catchall address
+        cls.quiet = cls._create_crisis(user_id=cls.user_crisis.id)
+        cls.quiet.with_user(cls.user_manager).write(
+            {"public_statement": "<p>We recalled batch 43.</p>"}
+        )
+        cls.quiet.with_user(cls.user_manager).action_approve_statement()
+        cls.quiet_line = cls.env["crisis.impact"]._link_partners(
+            cls.quiet, cls.customers[0].ids, user=cls.user_crisis_2
+        )
+        (cls.known | cls.second | cls.quiet_line)._crisis_send(cls.template)
+        cls.env.flush_all()
+        cls.env.cr.precommit.run()
+
+    # ------------------------------------------------------------------
+    # Tools
+    # ------------------------------------------------------------------
+
+    def _notice(self, line):
+        notice = line.message_ids.filtered(
+            lambda m: m.subtype_id == self.env.ref(CUSTOMER_EMAIL_SUBTYPE)
+        )
+        self.assertEqual(len(notice), 1)
+        return notice
+
+    def _reply(self, line, subject=None, to=None, headers=None, body="I am away until Monday."):
+        """A reply to the notice of ``line``, from its customer (In-Reply-To, References)."""
+        notice = self._notice(line)
+        return self._raw(
+            line.partner_id.email,
+            subject=subject or f"Re: {notice.subject}",
+            body=body,
+            to=to or notice.reply_to,
+            headers={
+                "In-Reply-To": notice.message_id,
+                "References": notice.message_id,
+                **(headers or {}),
+            },
+        )
+
+    def _counts(self):
+        """What a reply may create: messages, emails, notifications, lines, contacts."""
+        return (
+            self.env["mail.message"].search_count([]),
+            self.env["mail.mail"].search_count([]),
+            self.env["mail.notification"].search_count([]),
+            self.env["crisis.impact"].search_count([]),
+            self.env["res.partner"].search_count([]),
+        )
+
+    # ------------------------------------------------------------------
+    # Automatic replies to a notice
+    # ------------------------------------------------------------------
+
+    def test_out_of_office_reply_to_notice_is_quiet(self):
+        """Out-of-office replies to a notice (In-Reply-To): kept on the line,
+        counted, and neither the agent nor the lead is emailed or notified."""
+        cases = [
+            {"headers": {"Auto-Submitted": "auto-replied"}},
+            {"headers": {"X-Autoreply": "yes"}},
+            {"headers": {"X-Autorespond": "yes"}},
+            {"headers": {"Precedence": "auto_reply"}},
+            {"headers": {"Precedence": "list"}},
+            # Exchange without RFC 3834 headers: the subject says it
+            {
+                "subject": "Automatic reply: important information",
+                "headers": {"X-Auto-Response-Suppress": "All"},
+            },
+            {"subject": "Out of Office: important information"},
+            {"subject": "自动回复: 重要信息"},
+            {"subject": "自动回复：重要信息"},
+        ]
+        messages, mails, notifications, lines, partners = self._counts()
+        followers = self.known.message_partner_ids
+        self.assertEqual(followers, self.user_crisis.partner_id | self.user_crisis_2.partner_id)
+        with self.mock_mail_gateway():
+            for case in cases:
+                with self.subTest(case=case):
+                    self._process(self._reply(self.known, **case))
+        self.assertFalse(self._new_mails, "no email to the agent or the lead")
+        self.assertEqual(
+            self._counts(),
+            (messages + len(cases), mails, notifications, lines, partners),
+            "one quiet message per reply: no email, no notification, no line, no contact",
+        )
+        kept = self._customer_messages(self.known)
+        self.assertEqual(len(kept), len(cases))
+        self.assertAutoReplies(kept, self.known)
+        self.assertEqual(kept.parent_id, self._notice(self.known), "threaded under the notice")
+        self.assertIn("I am away until Monday.", kept[0].body)
+        self.assertEqual(self.known.message_partner_ids, followers)
+        # counted on the line and the crisis; the agent finds them
+        self.assertEqual(self.known.auto_reply_count, len(cases))
+        self.assertEqual(self.second.auto_reply_count, 0)
+        self.assertEqual(self.crisis.auto_reply_count, len(cases))
+        Impact = self.env["crisis.impact"].with_user(self.user_crisis)
+        self.assertEqual(
+            Impact.search([("crisis_id", "=", self.crisis.id), ("auto_reply_count", ">", 0)]),
+            self.known,
+        )
+        self.assertEqual(
+            Impact.search([("crisis_id", "=", self.crisis.id), ("auto_reply_count", "=", 0)]),
+            self.second,
+        )
+        action = self.crisis.with_user(self.user_crisis).action_view_auto_replies()
+        self.assertEqual(Impact.search(action["domain"]), self.known)
+        # the agent reads them in the chatter; the customer's page does not show them
+        self.assertEqual(
+            self.known.with_user(self.user_crisis_2).message_ids.filtered(
+                lambda m: m.subtype_id == self.env.ref(AUTO_REPLY_SUBTYPE)
+            ),
+            kept,
+        )
+
+    def test_out_of_office_reply_through_catchall(self):
+        """A crisis without an inbox: the reply reaches the line by its
+        References through the catchall address; quiet all the same."""
+        catchall = f"catchall@{ALIAS_DOMAIN}"
+        self.assertIn(catchall, self._notice(self.quiet_line).reply_to)
+        messages, mails, notifications, lines, partners = self._counts()
+        with self.mock_mail_gateway():
+            self._process(self._reply(self.quiet_line, headers={"Auto-Submitted": "auto-replied"}))
+        self.assertFalse(self._new_mails, "no bounce, no notification")
+        self.assertEqual(self._counts(), (messages + 1, mails, notifications, lines, partners))
+        self.assertAutoReplies(self._customer_messages(self.quiet_line), self.quiet_line)
+        self.assertEqual(self.quiet_line.auto_reply_count, 1)
+        self.assertEqual(self.known.auto_reply_count, 0, "the line of the notice only")
+
+    def test_out_of_office_reply_from_another_address(self):
+        """The auto-responder of a forwarding address: kept on the line of the
+        notice it answers, no contact made for the address."""
+        messages, mails, notifications, lines, partners = self._counts()
+        raw = self._reply(self.second, headers={"Auto-Submitted": "auto-replied"}).replace(
+            "From: customer1@example.com", "From: holiday.forward@example.net"
+        )
+        self.assertIn("holiday.forward@example.net", raw)
+        with self.mock_mail_gateway():
+            self._process(raw)
+        self.assertFalse(self._new_mails)
+        self.assertEqual(self._counts(), (messages + 1, mails, notifications, lines, partners))
+        self.assertEqual(self.second.auto_reply_count, 1)
+
+    def test_auto_reply_to_compensation_email_is_quiet(self):
+        """An automatic reply to another email of the customer (a compensation)
+        is kept quietly on their line too."""
+        compensation = self.env["crisis.compensation"].create(
+            {"impact_id": self.known.id, "type": "voucher", "amount": 10.0}
+        )
+        with self.mock_mail_gateway():
+            compensation.message_post(
+                body="Your voucher is on its way.",
+                partner_ids=self.customers[0].ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        email = compensation.message_ids.filtered(lambda m: m.partner_ids == self.customers[0])
+        self.assertEqual(len(email), 1)
+        messages, mails, notifications, lines, partners = self._counts()
+        comp_messages = compensation.message_ids
+        raw = self._raw(
+            self.customers[0].email,
+            subject="Automatic reply: your voucher",
+            to=email.reply_to,
+            headers={"In-Reply-To": email.message_id, "References": email.message_id},
+        )
+        with self.mock_mail_gateway():
+            self._process(raw)
+        self.assertFalse(self._new_mails)
+        self.assertEqual(self._counts(), (messages + 1, mails, notifications, lines, partners))
+        self.assertEqual(compensation.message_ids, comp_messages)
+        self.assertEqual(self.known.auto_reply_count, 1)
+        self.assertAutoReplies(self._customer_messages(self.known), self.known)
+
+    def test_genuine_reply_notifies_followers(self):
+        """A person's reply to a notice still notifies the agent and the lead."""
+        messages, mails, notifications, lines, partners = self._counts()
+        with self.mock_mail_gateway():
+            self._process(
+                self._reply(
+                    self.known,
+                    body="Is my order affected? Please call me.",
+                    # Outlook puts it on what people write too: not a sign of a machine
+                    headers={"X-Auto-Response-Suppress": "All", "Auto-Submitted": "no"},
+                )
+            )
+        reply = self._customer_messages(self.known)
+        self.assertEqual(len(reply), 1)
+        self.assertEqual(reply.subtype_id, self.env.ref("mail.mt_comment"))
+        self.assertFalse(reply.is_internal)
+        self.assertEqual(
+            reply.notified_partner_ids,
+            self.user_crisis.partner_id | self.user_crisis_2.partner_id,
+        )
+        self.assertEqual(
+            self._new_mails.recipient_ids,
+            self.user_crisis.partner_id | self.user_crisis_2.partner_id,
+            "the agent and the lead are emailed",
+        )
+        self.assertEqual(self.known.auto_reply_count, 0)
+        self.assertEqual(self._counts()[2], notifications + 2)
+
+    # ------------------------------------------------------------------
+    # Unsubscribe by email (the mailto: of List-Unsubscribe)
+    # ------------------------------------------------------------------
+
+    def _mailto(self, line):
+        """The address and subject of the mailto: of the notice of ``line`` (its header)."""
+        mail = self._notice(line).mail_ids
+        self.assertEqual(len(mail), 1)
+        header = literal_eval(mail.headers)["List-Unsubscribe"]
+        uris = re.findall(r"<([^<>]+)>", header)
+        self.assertEqual(len(uris), 2)
+        mailto = urlsplit(uris[1])
+        self.assertEqual(mailto.scheme, "mailto")
+        return mailto.path, parse_qs(mailto.query)["subject"][0]
+
+    def _tracking(self, line):
+        self.env.invalidate_all()
+        return line.message_ids.filtered(
+            lambda m: "is_unsubscribed" in m.tracking_value_ids.field_id.mapped("name")
+        )
+
+    def test_unsubscribe_by_email(self):
+        """The email a mail client sends to the mailto: unsubscribes the line:
+        nothing else is made, nobody notified."""
+        address, subject = self._mailto(self.known)
+        self.assertEqual(address, self.inbox)
+        self.assertEqual(
+            subject, f"unsubscribe-{self.known.id}-{self.known._crisis_unsubscribe_token()}"
+        )
+        messages, mails, notifications, lines, partners = self._counts()
+        with self.mock_mail_gateway():
+            self._process(
+                self._raw(
+                    self.customers[0].email,
+                    subject=subject,
+                    body="This message was automatically generated.",
+                    to=address,
+                )
+            )
+            self.env.flush_all()
+            self.env.cr.precommit.run()  # the tracking message, as at the end of the request
+        self.assertTrue(self.known.is_unsubscribed)
+        self.assertTrue(self.known.date_unsubscribed)
+        self.assertFalse(self.second.is_unsubscribed, "only this line")
+        self.assertFalse(self.quiet_line.is_unsubscribed, "only this crisis")
+        self.assertFalse(
+            self.env["mail.blacklist"].search([("email", "=", "customer0@example.com")])
+        )
+        tracking = self._tracking(self.known)
+        self.assertEqual(len(tracking), 1)
+        self.assertIn("by email", tracking.body)
+        self.assertEqual(tracking.author_id, self.customers[0])
+        self.assertFalse(self._new_mails, "nobody emailed")
+        self.assertEqual(
+            self._counts(),
+            (messages + 1, mails, notifications, lines, partners),
+            "the tracking message alone: no email posted, no notification, no line, no contact",
+        )
+        self.assertFalse(self._customer_messages(self.known))
+
+    def test_unsubscribe_by_email_any_sender_closed_crisis(self):
+        """The signature is the proof: from another address (a forwarding
+        mailbox), with an automatic header, on a closed crisis: unsubscribed,
+        no bounce, no self-reported line."""
+        address, subject = self._mailto(self.second)
+        self.crisis.sudo().write(
+            {"root_cause": "<p>A bad batch.</p>", "stage_id": self.stage_closed.id}
+        )
+        self.assertTrue(self.crisis.is_closed)
+        messages, mails, notifications, lines, partners = self._counts()
+        with self.mock_mail_gateway():
+            self._process(
+                self._raw(
+                    "someone.else@example.net",
+                    subject=subject,
+                    to=address,
+                    headers={"Auto-Submitted": "auto-generated"},
+                )
+            )
+        self.assertFalse(self._new_mails, "no bounce")
+        self.assertTrue(self.second.is_unsubscribed)
+        self.assertEqual(self._counts()[1:], (mails, notifications, lines, partners))
+
+    def test_unsubscribe_by_email_wrong_signature(self):
+        """A forged or another line's signature, a line of another crisis, no
+        such line: nothing happens, nothing is made."""
+        _address, subject = self._mailto(self.known)
+        token = self.known._crisis_unsubscribe_token()
+        quiet_token = self.quiet_line._crisis_unsubscribe_token()
+        missing = self.env["crisis.impact"].search([], order="id desc", limit=1).id + 1000
+        subjects = [
+            f"unsubscribe-{self.known.id}-{'0' * 64}",
+            f"unsubscribe-{self.known.id}-{self.second._crisis_unsubscribe_token()}",
+            f"unsubscribe-{self.second.id}-{token}",
+            # a line of another crisis, rightly signed, to this inbox
+            f"unsubscribe-{self.quiet_line.id}-{quiet_token}",
+            f"unsubscribe-{missing}-{token}",
+            f"unsubscribe-99999999999-{token}",
+        ]
+        messages, mails, notifications, lines, partners = self._counts()
+        with self.mock_mail_gateway():
+            for forged in subjects:
+                with self.subTest(subject=forged):
+                    self._process(self._raw("attacker@example.org", subject=forged))
+                    self._process(self._raw(self.customers[0].email, subject=forged))
+        self.env.invalidate_all()
+        self.assertFalse((self.known | self.second | self.quiet_line).filtered("is_unsubscribed"))
+        self.assertFalse(self._new_mails)
+        self.assertEqual(self._counts(), (messages, mails, notifications, lines, partners))
+        # as a reply to the notice (References), the same checks
+        with self.mock_mail_gateway():
+            self._process(self._reply(self.known, subject=subjects[1]))
+        self.assertFalse(self.known.is_unsubscribed)
+        self.assertEqual(self._counts(), (messages, mails, notifications, lines, partners))
+        self._process(self._reply(self.known, subject=subject))
+        self.assertTrue(self.known.is_unsubscribed)

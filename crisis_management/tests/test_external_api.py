@@ -5,11 +5,13 @@ from xmlrpc.client import Fault
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.mail.tests.common import MockEmail
+
 from .common import CrisisCase
 
 
 @tagged("post_install", "-at_install")
-class TestExternalApi(HttpCase, CrisisCase):
+class TestExternalApi(HttpCase, CrisisCase, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -159,6 +161,10 @@ class TestExternalApi(HttpCase, CrisisCase):
         )[0]
         self._call(user, "crisis.notify.wizard", "action_send", [notify_id])
         self.assertEqual(crisis.update_ids.state, "sent")
+        self.assertEqual(crisis.update_ids.queued_count, 3)
+        # contacted once the mail queue sent the emails and their server accepted them
+        self.assertEqual(crisis.contacted_count, 0)
+        self._crisis_send_mail_queue()
         self.assertEqual(crisis.update_ids.sent_count, 3)
         self.assertEqual(crisis.contacted_count, 3)
         # compensate one customer: proposed, submitted, approved by someone else, delivered

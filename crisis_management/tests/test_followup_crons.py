@@ -312,6 +312,8 @@ class SatisfactionCase(FollowupCase):
 class TestSatisfactionCron(SatisfactionCase, MockEmail):
     def test_before_the_survey(self):
         self.assertEqual(self.crisis.date_resolved, datetime(2026, 4, 2, 10, 0))
+        # notified once their mail server accepted the notice of 09:00
+        self._crisis_send_mail_queue()
         self.assertEqual(
             {p.name: i.contact_status for p, i in self.line.items()},
             {
@@ -370,7 +372,7 @@ class TestSatisfactionCron(SatisfactionCase, MockEmail):
         update = self.crisis.update_ids.filtered(lambda u: u.kind == "satisfaction")
         self.assertEqual(len(update), 1)
         self.assertEqual(
-            (update.sent_count, update.no_email_count, update.blacklisted_count), (4, 1, 1)
+            (update.queued_count, update.no_email_count, update.blacklisted_count), (4, 1, 1)
         )
         self.assertIn(SURVEY_SUBJECT, update.name)
         self.assertEqual(self.crisis.rating_request_count, 4)

@@ -366,7 +366,7 @@ class TestFourEyesMessage(FourEyesCase, MockEmail):
         self.assertFalse(wizard.needs_approval)
         wizard.action_review_send()
         wizard.action_send()
-        self.assertEqual(self.crisis.update_ids.sent_count, 5)
+        self.assertEqual(self.crisis.update_ids.queued_count, 5)
         self.assertIn("Refunds of the double charges", self._customer_mails()[0].body_html)
         # another change is another message to approve
         wizard = self._wizard(self.user_crisis, body=EDITED + "<p>And a voucher.</p>")
@@ -408,7 +408,7 @@ class TestFourEyesMessage(FourEyesCase, MockEmail):
         wizard = self._wizard(self.user_manager, crisis=low, body=EDITED)
         self.assertFalse(wizard.needs_approval)
         wizard.action_send()
-        self.assertEqual(low.update_ids.sent_count, 2)
+        self.assertEqual(low.update_ids.queued_count, 2)
         # unless the company wants a second person for low crises too
         self.company.crisis_statement_four_eyes_severity = "low"
         wizard = self._wizard(self.user_manager, crisis=low, body=EDITED + "<p>More.</p>")
@@ -495,4 +495,4 @@ class TestFourEyesExternalApi(HttpCase, FourEyesCase):
         )
         result = self._call(self.user_crisis, "crisis.notify.wizard", "action_send", [wizard_id])
         self.assertEqual(result["params"]["type"], "success")
-        self.assertEqual(crisis.update_ids.sent_count, 5)
+        self.assertEqual(crisis.update_ids.queued_count, 5)

@@ -375,14 +375,15 @@ class TestImpactLines(CrisisCase):
     def test_kanban_columns_in_work_order(self):
         work_order = [status for status, _label in CONTACT_STATUSES]
         self.assertEqual(
-            work_order, ["to_contact", "notified", "in_discussion", "resolved", "lost"]
+            work_order,
+            ["to_contact", "unreachable", "notified", "in_discussion", "resolved", "lost"],
         )
         other = self._create_crisis(name="Nobody affected yet")
         self.env["crisis.impact"].create(
             {"crisis_id": self.crisis.id, "partner_id": self.customers[1].id}
         ).contact_status = "resolved"
         Impact = self.env["crisis.impact"].with_user(self.user_manager)
-        for crisis, counts in ((self.crisis, [1, 0, 0, 1, 0]), (other, [0, 0, 0, 0, 0])):
+        for crisis, counts in ((self.crisis, [1, 0, 0, 0, 1, 0]), (other, [0, 0, 0, 0, 0, 0])):
             with self.subTest(crisis=crisis.name):
                 domain = [("crisis_id", "=", crisis.id)]
                 groups = Impact.web_read_group(domain, ["contact_status"], ["contact_status"])[

@@ -240,12 +240,13 @@ class TestMailGuard(CrisisCase, MockEmail):
             .create({"kind": "initial"})
         )
         wizard.action_send()
-        self.assertEqual(set(lines.mapped("contact_status")), {"notified"})
         mails = self._mails_of(lines)
         self.assertEqual(len(mails), 2)
         with self.mock_mail_gateway():
             self.env["mail.mail"].sudo().process_email_queue()
         self.assertEqual(set(mails.mapped("state")), {"sent"})
+        self._crisis_apply_reach()
+        self.assertEqual(set(lines.mapped("contact_status")), {"notified"})
         self.assertEqual(len(self._mails), 2)
         for mail in self._mails:
             # on one line, as Odoo makes an email subject (line breaks become spaces)

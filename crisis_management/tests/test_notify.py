@@ -60,9 +60,10 @@ class TestNotify(CrisisCase, MockEmail):
         update = self.crisis.update_ids
         self.assertEqual(len(update), 1)
         self.assertEqual(
-            (update.kind, update.sent_count, update.no_email_count, update.blacklisted_count),
+            (update.kind, update.queued_count, update.no_email_count, update.blacklisted_count),
             ("initial", 5, 2, 1),
         )
+        self.assertEqual(update.sent_count, 0, "queued: no mail server accepted them yet")
         self.assertEqual(update.skipped_count, 3)
         self.assertEqual(
             update.name,
@@ -75,12 +76,13 @@ class TestNotify(CrisisCase, MockEmail):
 
         sent = self.impacts.filtered(lambda i: i.partner_id in self.customers)
         skipped = self.impacts - sent
-        self.assertEqual(set(sent.mapped("contact_status")), {"notified"})
+        # queued is not notified: the lines wait for the mail server's answer
+        self.assertEqual(set(sent.mapped("contact_status")), {"to_contact"})
         self.assertTrue(all(sent.mapped("date_last_contact")))
         self.assertEqual(sent.last_update_id, update)
         self.assertEqual(set(skipped.mapped("contact_status")), {"to_contact"})
         self.assertFalse(any(skipped.mapped("date_last_contact")))
-        self.assertEqual(self.crisis.contacted_count, 5)
+        self.assertEqual(self.crisis.contacted_count, 0)
 
         # the email is a message on the customer's line, queued for the customer
         line = self.line[self.customers[0]]
@@ -110,6 +112,12 @@ class TestNotify(CrisisCase, MockEmail):
         self.assertIn("important information about Checkout down", sent_mail["subject"])
         self.assertIn(self.crisis.reference, sent_mail["subject"])
         self.assertEqual(message.notification_ids.notification_status, "sent")
+        # accepted by the mail server: the customers are notified, the update counts them
+        self._crisis_apply_reach()
+        self.assertEqual(set(sent.mapped("contact_status")), {"notified"})
+        self.assertEqual(set(skipped.mapped("contact_status")), {"to_contact"})
+        self.assertEqual(self.crisis.contacted_count, 5)
+        self.assertEqual((update.queued_count, update.sent_count), (0, 5))
 
         # the customer's reply lands on their line
         reply = (
@@ -151,7 +159,7 @@ class TestNotify(CrisisCase, MockEmail):
         self.assertEqual(wizard.state, "compose")
         wizard.action_review_send()
         wizard.action_send()
-        self.assertEqual(self.crisis.update_ids.sent_count, 5)
+        self.assertEqual(self.crisis.update_ids.queued_count, 5)
         # the count is the audience's
         one = self._wizard(audience="priority")
         self.assertEqual(one.confirm_title, "Send 1 email?")
@@ -226,7 +234,8 @@ class TestNotify(CrisisCase, MockEmail):
 
         self._wizard(audience="impact_level", impact_level="critical").action_send()
         update = self.crisis.update_ids
-        self.assertEqual((update.audience, update.sent_count), ("impact_level", 2))
+        self.assertEqual((update.audience, update.queued_count), ("impact_level", 2))
+        self._crisis_send_mail_queue()
         self.assertEqual(update.audience_detail, "Critical")
         self.assertEqual(self.line[self.customers[1]].contact_status, "in_discussion")
         self.assertEqual(self.line[self.customers[0]].contact_status, "notified")
@@ -238,7 +247,7 @@ class TestNotify(CrisisCase, MockEmail):
             wizard.template_id, self.env.ref("crisis_management.mail_template_impact_progress")
         )
         wizard.action_send()
-        self.assertEqual(self.crisis.update_ids.sorted("id")[-1].sent_count, 3)
+        self.assertEqual(self.crisis.update_ids.sorted("id")[-1].queued_count, 3)
         self.assertEqual(self.crisis.update_count, 2)
 
     def test_selected_lines(self):
@@ -253,6 +262,7 @@ class TestNotify(CrisisCase, MockEmail):
         self.assertEqual(wizard.audience, "selection")
         self.assertEqual((wizard.recipient_count, wizard.no_email_count), (1, 1))
         wizard.action_send()
+        self._crisis_send_mail_queue()
         self.assertEqual(self.line[self.customers[3]].contact_status, "notified")
         self.assertEqual(self.line[self.customers[4]].contact_status, "to_contact")
 
@@ -315,7 +325,7 @@ class TestNotify(CrisisCase, MockEmail):
         # a manager may, and updates are read-only for users
         self._wizard(user=self.user_manager).action_send()
         update = self.crisis.update_ids.with_user(self.user_crisis_2)
-        self.assertEqual(update.sent_count, 5)
+        self.assertEqual(update.queued_count, 5)
         with self.assertRaises(UserError):  # neither the access rights nor the workflow allow it
             update.sent_count = 50
         with self.assertRaises(AccessError):
@@ -381,7 +391,7 @@ class TestStageEmail(CrisisCase):
         self.assertFalse(self.crisis.update_ids, "the Responding stage has no email")
         self.crisis.with_user(self.user_crisis).stage_id = self.stage_resolved
         update = self.crisis.update_ids
-        self.assertEqual((update.kind, update.sent_count), ("resolution", 5))
+        self.assertEqual((update.kind, update.queued_count), ("resolution", 5))
         self.assertEqual(update.template_id, self.resolution)
         message = self.crisis.impact_ids[0].message_ids.filtered(
             lambda m: m.message_type == "comment"
@@ -447,9 +457,11 @@ class TestNotifyScale(CrisisCase):
         small = self.cr.sql_log_count - before
         # (the crisis' customer KPIs are counted once per send, not per customer;
         # the portal links read the customers' users and contacts once per batch
-        # and give them their signup parameters in one write)
-        self.assertLessEqual(small, 86)
-        self.assertEqual(wizard.crisis_id.update_ids.sent_count, 100)
+        # and give them their signup parameters in one write; each customer's
+        # email is linked to its notification, to trace it: one search and one
+        # write per batch)
+        self.assertLessEqual(small, 88)
+        self.assertEqual(wizard.crisis_id.update_ids.queued_count, 100)
 
         wizard = self._wizard_for(self.partners_large)
         before = self.cr.sql_log_count
@@ -461,8 +473,11 @@ class TestNotifyScale(CrisisCase):
         # queries, not one per customer)
         self.assertLessEqual(large, small + 10 * (1000 - 100) / 100, (small, large))
         crisis = wizard.crisis_id
-        self.assertEqual(crisis.update_ids.sent_count, 1000)
-        self.assertEqual(crisis.contacted_count, 1000)
+        self.assertEqual(crisis.update_ids.queued_count, 1000)
+        self.assertEqual(
+            len(crisis.update_ids.recipient_ids.mail_notification_id), 1000, "each one traced"
+        )
+        self.assertEqual(crisis.contacted_count, 0, "contacted once their mail server accepts")
         self.assertEqual(
             self.env["mail.mail"].search_count([("res_id", "in", crisis.impact_ids.ids)]), 1000
         )

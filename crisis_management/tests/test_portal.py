@@ -100,7 +100,7 @@ class TestPortal(HttpCase, CrisisCase):
     # ------------------------------------------------------------------
 
     def test_email_links_to_page(self):
-        self.assertEqual(self.initial.sent_count, 3)
+        self.assertEqual(self.initial.queued_count, 3)
         mail = self.env["mail.mail"].search(
             [("model", "=", "crisis.impact"), ("res_id", "=", self.alice_line.id)], limit=1
         )

@@ -68,6 +68,8 @@ class TestPostIncidentReview(CrisisCase):
                 "state": "sent",
                 "total_count": 2,
                 "sent_count": 2,
+                "bounced_count": 1,
+                "reached_count": 1,
             }
         )
         compensations = (
@@ -108,7 +110,8 @@ class TestPostIncidentReview(CrisisCase):
         self.assertEqual(by_name["Stage: Responding"]["detail"], "from New")
         self.assertEqual(
             by_name["Customer update: Initial Notice"]["detail"],
-            "All Affected Customers: 2 emailed of 2, 0 skipped, 0 failed",
+            "All Affected Customers: 1 reached of 2 (emails: 2 sent, 1 bounced, 0 failed, "
+            "0 still queued), 0 skipped",
         )
         self.assertEqual(
             by_name["Last compensation approved"]["date"], T0 + timedelta(hours=4, minutes=30)

@@ -254,7 +254,7 @@ class TestStatementLanguages(CrisisCase, MockEmail):
         # the warning does not block
         wizard.action_review_send()
         wizard.action_send()
-        self.assertEqual(self.crisis.update_ids.sent_count, 5)
+        self.assertEqual(self.crisis.update_ids.queued_count, 5)
         # the title alone untranslated: a warning, for an edited message too
         self.crisis.with_user(self.user_crisis).update_field_translations(
             "public_title", {"zh_CN": False}

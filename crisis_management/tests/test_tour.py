@@ -113,7 +113,7 @@ class TestTour(HttpCase):
         self.start_tour("/odoo", "crisis_management_notify_tour", login="admin")
         update = crisis.update_ids
         self.assertEqual(
-            (update.kind, update.sent_count, update.no_email_count), ("initial", 2, 1)
+            (update.kind, update.queued_count, update.no_email_count), ("initial", 2, 1)
         )
         self.assertEqual(
             self.env["mail.mail"].search_count([("res_id", "in", crisis.impact_ids.ids)]), 2

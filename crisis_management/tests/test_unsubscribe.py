@@ -1,10 +1,19 @@
 """Unsubscribe from the notices of one crisis: by the link, and by one click (RFC 8058)."""
 
+import copy
+import email.policy
+import io
 import re
 from ast import literal_eval
+from email.generator import BytesGenerator
+from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
+
+from odoo.addons.mail.tests.common import MockEmail
 
 from ..models.crisis_impact import CUSTOMER_EMAIL_LAYOUT, CUSTOMER_EMAIL_SUBTYPE
 from .common import CrisisCase
@@ -12,6 +21,52 @@ from .common import CrisisCase
 STATEMENT = "<p>Payments failed for six hours; every refused payment can be made again.</p>"
 FOOTER = "Stop receiving updates about this incident"
 PROGRESS = "crisis_management.mail_template_impact_progress"
+# a list header of RFC 2369 §2, unfolded: "<uri>" or "<uri>, <uri>…", nothing else
+RFC2369_LIST = re.compile(r"<[^<>\s]+>(?:[ \t]*,[ \t]*<[^<>\s]+>)*")
+
+
+def header_fields(raw):
+    """The header fields of the raw bytes of an email, as a strict reader
+    takes them: ASCII lines of at most 998 characters (RFC 5322 §2.1.1),
+    unfolded (§2.2.3: a line starting with a space or a tab continues the
+    field, only the CRLF is removed).
+
+    :return: [(name, value)] in order
+    """
+    head, separator, _body = raw.partition(b"\r\n\r\n")
+    assert separator, "the header ends with an empty line"
+    fields = []
+    for line in head.decode("ascii").split("\r\n"):
+        assert len(line) <= 998, f"line longer than 998 characters: {line[:60]}…"
+        if line[:1] in (" ", "\t"):
+            assert fields, "a continuation line opens the header"
+            fields[-1][1] += line
+        else:
+            name, colon, value = line.partition(":")
+            assert colon and name and " " not in name, f"not a header field: {line[:60]}"
+            fields.append([name, value])
+    return [(name, value) for name, value in fields]
+
+
+def list_header_uris(raw, name="List-Unsubscribe"):
+    """The URIs of the list header ``name`` of the raw email, parsed strictly
+    (RFC 2369 §2): one field, ``<uri>(, <uri>)*``, no RFC 2047 encoded word."""
+    values = [value for field, value in header_fields(raw) if field.lower() == name.lower()]
+    assert len(values) == 1, f"{name}: {len(values)} fields"
+    value = values[0].strip()
+    assert "=?" not in value, f"{name} is RFC 2047-encoded: {value[:60]}"
+    assert RFC2369_LIST.fullmatch(value), f"{name} is no list of <URI>s: {value[:60]}"
+    return re.findall(r"<([^<>]+)>", value)
+
+
+def smtplib_bytes(message, utf8=False):
+    """The bytes smtplib's ``send_message`` puts on the wire for ``message``
+    (Python 3.11: a copy, flattened by a BytesGenerator with the message's
+    own policy, CRLF line ends; ``utf8`` as for SMTPUTF8 addresses)."""
+    buffer = io.BytesIO()
+    generator = BytesGenerator(buffer, policy=message.policy.clone(utf8=True) if utf8 else None)
+    generator.flatten(copy.copy(message), linesep="\r\n")
+    return buffer.getvalue()
 
 
 @tagged("post_install", "-at_install")
@@ -113,7 +168,7 @@ class TestUnsubscribe(HttpCase, CrisisCase):
             partner_ids=watcher.ids, subtype_ids=self.env.ref(CUSTOMER_EMAIL_SUBTYPE).ids
         )
         update = self._send()
-        self.assertEqual(update.sent_count, 3)
+        self.assertEqual(update.queued_count, 3)
         for line in self.lines:
             self.assertNoticeLink(self._mail_of(line), line)
         self.assertNotEqual(
@@ -386,6 +441,161 @@ class TestUnsubscribe(HttpCase, CrisisCase):
 
 
 @tagged("post_install", "-at_install")
+class TestUnsubscribeOnTheWire(HttpCase, CrisisCase, MockEmail):
+    """The List-Unsubscribe header of the notices as Odoo sends them: the
+    bytes of the message ``mail.mail._send`` builds, read back strictly."""
+
+    BASE_URL = "https://crisis-test.example.com"
+    ALIAS_DOMAIN = "inbox.crisis-test.example.com"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        alias_domain = cls.env["mail.alias.domain"].create(
+            {
+                "name": cls.ALIAS_DOMAIN,
+                "catchall_alias": "catchall",
+                "bounce_alias": "bounce",
+                "company_ids": [(4, cls.company.id)],
+            }
+        )
+        cls.company.alias_domain_id = alias_domain
+        cls.crisis = cls._create_crisis(
+            user=cls.user_crisis, public_title="Card payments outage", public_statement=STATEMENT
+        )
+        cls.crisis.with_user(cls.user_manager).action_approve_statement()
+        cls.crisis.with_user(cls.user_manager).action_create_inbox()
+        cls.no_inbox = cls._create_crisis(user=cls.user_crisis, public_statement=STATEMENT)
+        cls.no_inbox.with_user(cls.user_manager).action_approve_statement()
+        Impact = cls.env["crisis.impact"]
+        # a long name: the To header is folded, as every email's
+        cls.customers[0].name = "Customer Zero With A Rather Long Name, Head Of Procurement"
+        cls.lines = Impact._link_partners(cls.crisis, cls.customers[:2].ids, user=cls.user_crisis)
+        cls.no_inbox_line = Impact._link_partners(
+            cls.no_inbox, cls.customers[:1].ids, user=cls.user_crisis
+        )
+        cls.template = cls.env.ref(PROGRESS)
+
+    def setUp(self):
+        super().setUp()
+        # the address of the database's links, as in production (HttpCase sets its own)
+        self.env["ir.config_parameter"].set_param("web.base.url", self.BASE_URL)
+
+    def _send_notices(self, lines):
+        """Queue a notice to ``lines``, and let Odoo's mail queue send it.
+
+        :return: {line: the email.message.EmailMessage handed to the SMTP
+            server for its customer}
+        """
+        lines.with_user(self.user_crisis)._crisis_send(self.template)
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "crisis.impact"), ("res_id", "in", lines.ids)]
+        )
+        self.assertEqual(len(mails), len(lines))
+        with self.mock_mail_gateway():
+            mails.send()
+        sent = [call.args[1] for call in self.send_email_mocked.call_args_list]
+        self.assertEqual(len(sent), len(lines))
+        messages = {}
+        for line in lines:
+            [message] = [m for m in sent if line.partner_id.email in m["To"]]
+            messages[line] = message
+        return messages
+
+    def test_header_on_the_wire(self):
+        """``<https://…>, <mailto:inbox?subject=…>``, never encoded, on what
+        ``as_bytes()`` and smtplib write."""
+        messages = self._send_notices(self.lines)
+        for line, message in messages.items():
+            url = line._crisis_unsubscribe_url()
+            self.assertTrue(url.startswith(f"{self.BASE_URL}/crisis/unsubscribe/{line.id}/"))
+            self.assertGreater(len(f"List-Unsubscribe: <{url}>"), 78, "long enough to be folded")
+            for raw in (message.as_bytes(), smtplib_bytes(message), smtplib_bytes(message, True)):
+                with self.subTest(line=line.id):
+                    https, mailto = list_header_uris(raw)
+                    self.assertEqual(https, url)
+                    mailto = urlsplit(mailto)
+                    self.assertEqual(mailto.scheme, "mailto")
+                    self.assertEqual(mailto.path, self.crisis.alias_email)
+                    self.assertEqual(
+                        parse_qs(mailto.query),
+                        {"subject": [f"unsubscribe-{line.id}-{line._crisis_unsubscribe_token()}"]},
+                    )
+                    self.assertEqual(
+                        [v.strip() for f, v in header_fields(raw) if f == "List-Unsubscribe-Post"],
+                        ["List-Unsubscribe=One-Click"],
+                    )
+                    # one line: nothing folded inside the header
+                    self.assertIn(f"\r\nList-Unsubscribe: <{url}>, <mailto:".encode(), raw)
+        # two customers, two signatures
+        self.assertNotEqual(*(list_header_uris(m.as_bytes()) for m in messages.values()))
+
+    def test_header_without_inbox(self):
+        """A crisis without an inbox: the signed link alone."""
+        message = self._send_notices(self.no_inbox_line)[self.no_inbox_line]
+        self.assertEqual(
+            list_header_uris(message.as_bytes()), [self.no_inbox_line._crisis_unsubscribe_url()]
+        )
+
+    def test_other_headers_and_emails_unchanged(self):
+        """Only the list headers are written otherwise: the other headers of a
+        notice are the bytes Odoo's own policy writes, and emails without a
+        list header keep Odoo's policy."""
+        message = self._send_notices(self.lines[:1])[self.lines[:1]]
+        ours = header_fields(message.as_bytes())
+        odoos = header_fields(message.as_bytes(policy=email.policy.SMTP))
+        self.assertEqual(
+            [field for field in ours if not field[0].lower().startswith("list-")],
+            [field for field in odoos if not field[0].lower().startswith("list-")],
+        )
+        self.assertIn("=?utf-8?", dict(odoos)["List-Unsubscribe"], "what Odoo alone sends")
+        plain = self.env["ir.mail_server"].build_email(
+            "crisis@example.com",
+            ["customer0@example.com"],
+            "A subject",
+            "<p>Body</p>",
+            subtype="html",
+            headers={"X-Custom": "x" * 120},
+        )
+        self.assertIs(plain.policy, email.policy.SMTP, "other emails: Odoo's policy")
+
+    def test_long_list_folded_between_uris(self):
+        """Beyond 998 characters, the header is folded between its URIs only."""
+        uris = [f"https://crisis-test.example.com/{index}/{'a' * 400}" for index in range(3)]
+        message = self.env["ir.mail_server"].build_email(
+            "crisis@example.com",
+            ["customer0@example.com"],
+            "A subject",
+            "Body",
+            headers={"List-Unsubscribe": ", ".join(f"<{uri}>" for uri in uris)},
+        )
+        raw = message.as_bytes()
+        self.assertEqual(list_header_uris(raw), uris)
+        self.assertIn(f"<{uris[0]}>,\r\n <{uris[1]}>".encode(), raw)
+
+    def test_one_click_post_as_a_mail_provider(self):
+        """RFC 8058: the provider POSTs ``List-Unsubscribe=One-Click`` to the
+        https URI of the header, without cookies nor CSRF token."""
+        line = self.lines[1]
+        message = self._send_notices(line)[line]
+        https, _mailto = list_header_uris(smtplib_bytes(message))
+        # the test server answers on its own address
+        url = self.base_url() + urlsplit(https).path
+        response = requests.post(
+            url,
+            data="List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            allow_redirects=False,
+            timeout=30,
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(response.cookies.get("csrf_token"))
+        self.env.invalidate_all()
+        self.assertTrue(line.is_unsubscribed)
+        self.assertFalse(self.lines[0].is_unsubscribed)
+
+
+@tagged("post_install", "-at_install")
 class TestUnsubscribedSkipped(CrisisCase):
     """Unsubscribed lines get no more notices of their crisis, on every path."""
 
@@ -425,7 +635,7 @@ class TestUnsubscribedSkipped(CrisisCase):
         wizard.action_send()
         update = self.crisis.update_ids
         self.assertEqual(
-            (update.sent_count, update.unsubscribed_count, update.skipped_count), (3, 1, 1)
+            (update.queued_count, update.unsubscribed_count, update.skipped_count), (3, 1, 1)
         )
         self.assertEqual(
             update.recipient_ids.filtered(lambda r: r.impact_id == self.gone).state,
@@ -457,7 +667,7 @@ class TestUnsubscribedSkipped(CrisisCase):
                 self.other_crisis, self.other_crisis.impact_ids, self.template, "progress"
             )
         )
-        self.assertEqual(update.sent_count, 1, "the customer still hears about other crises")
+        self.assertEqual(update.queued_count, 1, "the customer still hears about other crises")
 
     def test_blacklisted_counted_as_blacklisted(self):
         """A blacklisted address stays counted as blacklisted, unsubscribed or not."""

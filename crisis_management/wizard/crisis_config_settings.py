@@ -144,6 +144,21 @@ class CrisisConfigSettings(models.TransientModel):
         "sent to the affected customers are approved by a Crisis Manager who did not write "
         "them. Always for high and critical crises.",
     )
+    crisis_reach_fallback_severity = fields.Selection(
+        related="company_id.crisis_reach_fallback_severity",
+        readonly=False,
+        string="Reach the others for",
+        help="New crises of this severity or above reach the customers their customer updates "
+        "did not reach: a text message when the SMS app is installed, then a call task. "
+        "Always for high and critical crises.",
+    )
+    crisis_reach_fallback_hours = fields.Integer(
+        related="company_id.crisis_reach_fallback_hours",
+        readonly=False,
+        string="Not opened after (hours)",
+        help="A customer who has not opened their page this many hours after their mail "
+        "server accepted a customer update is reached by the next channel.",
+    )
 
     # Odoo's settings are for administrators; crisis managers change these
     # company fields through this dialog only: the related fields write them

@@ -146,7 +146,9 @@ class CrisisNotifyWizard(models.TransientModel):
         self.ensure_one()
         domain = [("crisis_id", "=", self.crisis_id.id)]
         if self.audience == "not_contacted":
-            domain.append(("contact_status", "=", "to_contact"))
+            # unreachable customers were not contacted either: the next
+            # channel (SMS, another address) is for them
+            domain.append(("contact_status", "in", ("to_contact", "unreachable")))
         elif self.audience == "priority":
             domain.append(("is_priority", "=", True))
         elif self.audience == "impact_level":
@@ -454,7 +456,7 @@ class CrisisNotifyWizard(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 **self._crisis_sent_params(update),
-                "title": self.env._("Customers notified"),
+                "title": self.env._("Customer update queued"),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -469,10 +471,10 @@ class CrisisNotifyWizard(models.TransientModel):
         """The ``type`` and ``message`` of the notification shown after the send."""
         if update.state == "sent":
             message = self.env._(
-                "%(sent)s email(s) queued; %(skipped)s customer(s) skipped "
+                "%(queued)s email(s) queued; %(skipped)s customer(s) skipped "
                 "(no email address, blacklisted, self-reported and not verified, or "
-                "unsubscribed).",
-                sent=update.sent_count,
+                "unsubscribed). The update's counts follow what the mail servers report.",
+                queued=update.queued_count,
                 skipped=update.skipped_count,
             )
         else:
@@ -482,6 +484,6 @@ class CrisisNotifyWizard(models.TransientModel):
                 count=update.total_count,
             )
         return {
-            "type": "success" if update.sent_count or update.state != "sent" else "warning",
+            "type": "success" if update.queued_count or update.state != "sent" else "warning",
             "message": message,
         }

@@ -219,7 +219,7 @@ class CrisisImpact(models.Model):
                     ("impact_id", "=", self.id),
                     "|",
                     ("state", "=", "sent"),
-                    ("sms_state", "=", "sent"),
+                    ("sms_notification_id", "!=", False),
                 ]
             )
         )

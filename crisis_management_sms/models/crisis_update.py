@@ -26,7 +26,9 @@ class CrisisUpdate(models.Model):
         *CoreUpdate._crisis_workflow_fields,
         "channel",
         "sms_template_id",
+        "sms_queued_count",
         "sms_sent_count",
+        "sms_failed_count",
         "sms_no_mobile_count",
         "sms_blacklisted_count",
     )
@@ -40,7 +42,20 @@ class CrisisUpdate(models.Model):
         "SMS: a text message to the customers without a valid email address.",
     )
     sms_template_id = fields.Many2one("sms.template", string="SMS Template", ondelete="set null")
-    sms_sent_count = fields.Integer(string="SMS Sent", help="Customers texted.")
+    sms_queued_count = fields.Integer(
+        string="SMS Queued",
+        help="Text messages waiting in Odoo's SMS queue: not accepted nor refused by the SMS "
+        "provider yet.",
+    )
+    sms_sent_count = fields.Integer(
+        string="SMS Sent",
+        help="Text messages accepted by the SMS provider (delivered ones included).",
+    )
+    sms_failed_count = fields.Integer(
+        string="SMS Failed",
+        help="Text messages the SMS provider refused or could not deliver (no credit, a wrong "
+        "number…: the reason is on each recipient).",
+    )
     sms_no_mobile_count = fields.Integer(
         string="Without Mobile", help="Customers not texted: no valid mobile or phone number."
     )
@@ -86,52 +101,71 @@ class CrisisUpdate(models.Model):
             states = {impact_id: state for impact_id, (state, _number) in classified.items()}
             if numbers:
                 texted = impacts.browse(list(numbers))
-                texted._crisis_sms_template(template, numbers)
+                sms_records = texted._crisis_sms_template(template, numbers)
                 texted._mark_contacted(self, fields.Datetime.now())
                 self.crisis_id._crisis_defer_impact_stats()
         for (sms_state, by_sms_only), batch in recipients.grouped(
             lambda r: (states.get(r.impact_id.id), self.channel == "sms")
         ).items():
-            values = {"sms_state": sms_state} if sms_state else {}
+            values = {"sms_state": "queued" if sms_state == "sent" else sms_state}
+            values = values if sms_state else {}
             if by_sms_only:
                 values["state"] = (
                     sms_state if sms_state in ("unsubscribed", "unverified") else "sms_only"
                 )
             if values:
                 as_workflow(batch).write(values)
+        if template and numbers:
+            # each customer's text message is traced from its notification
+            recipients.filtered(lambda r: r.sms_state == "queued")._crisis_link_sms(sms_records)
 
     def _crisis_close_done_now(self):
         done = super()._crisis_close_done_now()
-        texted = done.filtered(lambda update: update.channel != "email")
-        if not texted:
-            return done
-        counts = defaultdict(dict)
-        for update, state, count in self.env["crisis.update.recipient"]._read_group(
-            [("update_id", "in", texted.ids), ("sms_state", "!=", False)],
-            ["update_id", "sms_state"],
-            ["__count"],
-        ):
-            counts[update.id][state] = count
-        for update in texted:
-            count = counts[update.id]
-            as_workflow(update).write(
-                {
-                    "sms_sent_count": count.get("sent", 0),
-                    "sms_no_mobile_count": count.get("no_mobile", 0),
-                    "sms_blacklisted_count": count.get("blacklisted", 0),
-                }
-            )
+        for update in done.filtered(lambda update: update.channel != "email"):
             update.crisis_id.sudo()._message_log(
                 body=self.env._(
-                    "Customer update %(update)s: %(sent)s SMS queued, %(no_mobile)s customer(s) "
-                    "without a mobile number, %(blacklisted)s on the phone blacklist.",
+                    "Customer update %(update)s: %(queued)s SMS queued for sending, "
+                    "%(no_mobile)s customer(s) without a mobile number, %(blacklisted)s on the "
+                    "phone blacklist. Its counts follow what the SMS provider reports.",
                     update=update.display_name,
-                    sent=update.sms_sent_count,
+                    queued=update.sms_queued_count,
                     no_mobile=update.sms_no_mobile_count,
                     blacklisted=update.sms_blacklisted_count,
                 )
             )
         return done
+
+    def _crisis_count_reach(self, force=False):
+        """The SMS counts too, from the recipients' SMS states: one more query."""
+        result = super()._crisis_count_reach(force=force)
+        texted = self.sudo().filtered(lambda update: update.channel != "email")
+        if not texted:
+            return result
+        counts = defaultdict(lambda: defaultdict(int))
+        for update, state, count in (
+            self.env["crisis.update.recipient"]
+            .sudo()
+            ._read_group(
+                [("update_id", "in", texted.ids), ("sms_state", "!=", False)],
+                ["update_id", "sms_state"],
+                ["__count"],
+            )
+        ):
+            counts[update.id][state] = count
+        for update in texted:
+            count = counts[update.id]
+            values = {
+                "sms_queued_count": count["queued"],
+                "sms_sent_count": count["sent"] + count["delivered"],
+                "sms_failed_count": count["failed"] + count["bounced"],
+                "sms_no_mobile_count": count["no_mobile"],
+                "sms_blacklisted_count": count["blacklisted"],
+            }
+            if not force:
+                values = {name: value for name, value in values.items() if update[name] != value}
+            if values:
+                as_workflow(update).write(values)
+        return result
 
     @api.model
     def _crisis_sms_template_of(self, kind):

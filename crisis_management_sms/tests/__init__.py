@@ -1,1 +1,3 @@
 from . import test_sms_notify
+from . import test_sms_reach
+from . import test_sms_reach_policy

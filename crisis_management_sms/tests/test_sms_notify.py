@@ -143,11 +143,12 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
         self.assertFalse(self._sms, "nothing sent to the provider within the click")
         self.assertTrue(capture.records, "Odoo's SMS queue is triggered")
         self.assertEqual(
-            (update.sms_sent_count, update.sms_no_mobile_count, update.sms_blacklisted_count),
+            (update.sms_queued_count, update.sms_no_mobile_count, update.sms_blacklisted_count),
             (2, 2, 1),
         )
+        self.assertEqual(update.sms_sent_count, 0, "queued: the provider has not answered")
         self.assertEqual(update.unsubscribed_count, 1)
-        self.assertEqual(update.sent_count, 0, "no email")
+        self.assertEqual(update.queued_count, 0, "no email")
         self.assertIn("2 SMS queued", action["params"]["message"])
         # each SMS is on the line, with its number sanitized as Odoo does
         for impact, number in (
@@ -162,7 +163,7 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
                 messages=message,
             )
             self.assertEqual(impact.sms_state, "ready")
-            self.assertEqual(impact.contact_status, "notified")
+            self.assertEqual(impact.contact_status, "to_contact", "queued, not reached yet")
             self.assertEqual(impact.last_update_id, update)
         self.assertFalse(self.impacts[2].sms_state)
         self.assertEqual(self.impacts[2].contact_status, "to_contact", "not reached")
@@ -180,13 +181,24 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
         self.assertSMSIapSent(["+32456000001", "+32456000004"])
         self.impacts.invalidate_recordset(["sms_state"])
         self.assertEqual(self.impacts[0].sms_state, "pending")
+        # accepted by the provider: the customers are notified, the update counts them
+        recipient = update.recipient_ids.filtered(lambda r: r.impact_id == self.impacts[0])
+        self.assertEqual(recipient.sms_state, "sent")
+        self.assertTrue(recipient.date_sms_sent)
+        self.assertEqual(recipient.reach, "sent")
+        self._crisis_apply_reach()
+        self.assertEqual((update.sms_queued_count, update.sms_sent_count), (0, 2))
+        self.assertEqual(update.reached_count, 2)
+        self.assertEqual(self.impacts[0].contact_status, "notified")
+        self.assertEqual(self.impacts[3].contact_status, "notified")
+        self.assertEqual(self.crisis.kpi_notified_count, 2)
 
     def test_channel_email(self):
         _action, update, _capture = self._send("email")
         self.assertFalse(self._sms_of(self.impacts))
         self.assertEqual(update.channel, "email")
-        self.assertEqual(update.sent_count, 3)
-        self.assertEqual(update.sms_sent_count, 0)
+        self.assertEqual(update.queued_count, 3)
+        self.assertEqual(update.sms_queued_count, 0)
 
     def test_channel_both(self):
         _action, update, _capture = self._send("both")
@@ -194,8 +206,11 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
         self.assertEqual(
             self._sms_of(self.impacts).partner_id, self.partners[0] | self.partners[3]
         )
-        self.assertEqual((update.sent_count, update.sms_sent_count), (3, 2))
+        self.assertEqual((update.queued_count, update.sms_queued_count), (3, 2))
         self.assertEqual(update.no_email_count, 2)
+        with self.mockSMSGateway():
+            self.env["sms.sms"].sudo()._process_queue()
+        self._crisis_apply_reach()
         self.assertEqual(self.impacts[3].contact_status, "notified", "texted: reached")
         self.assertFalse(self._sms_of(self.impacts[5]), "unsubscribed: not texted")
 
@@ -204,11 +219,11 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
         self.assertEqual(len(self._emails_of(self.impacts)), 3)
         self.assertEqual(self._sms_of(self.impacts).partner_id, self.partners[3], "Dirk only")
         self.assertEqual(
-            (update.sent_count, update.sms_sent_count, update.sms_no_mobile_count),
+            (update.queued_count, update.sms_queued_count, update.sms_no_mobile_count),
             (3, 1, 1),
         )
         recipient = update.recipient_ids.filtered(lambda r: r.impact_id == self.impacts[3])
-        self.assertEqual((recipient.state, recipient.sms_state), ("no_email", "sent"))
+        self.assertEqual((recipient.state, recipient.sms_state), ("no_email", "queued"))
 
     def test_unverified_self_reported_not_texted(self):
         """A line made by an email to the crisis inbox (its From may be forged)
@@ -232,7 +247,7 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
                 recipient = update.recipient_ids.filtered(lambda r, line=line: r.impact_id == line)
                 self.assertEqual(recipient.sms_state, "unverified")
                 self.assertEqual(update.unverified_count, 1)
-                self.assertEqual(update.sms_sent_count, 2)
+                self.assertEqual(update.sms_queued_count, 2)
                 if channel == "sms":
                     self.assertEqual(recipient.state, "unverified")
                     self.assertIn("5 customer(s) skipped", action["params"]["message"])
@@ -304,10 +319,10 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
             Update._cron_send_updates(batch_size=4)
         self.assertEqual(update.state, "sent")
         self.assertEqual(
-            (update.sms_sent_count, update.sms_no_mobile_count, update.sms_blacklisted_count),
+            (update.sms_queued_count, update.sms_no_mobile_count, update.sms_blacklisted_count),
             (2, 2, 1),
         )
-        self.assertEqual(update.sent_count, 3)
+        self.assertEqual(update.queued_count, 3)
         self.assertFalse(self._sms, "the jobs queue SMS; Odoo's SMS queue sends them")
         self.assertIn("2 SMS queued", self.crisis.message_ids[:1].body)
 
@@ -323,7 +338,7 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
         _action, update, _capture = self._send("sms")
         with self.assertRaises(UserError):  # the workflow guard, or the access rights
             update.with_user(self.user_manager).write({"sms_sent_count": 99})
-        self.assertEqual(update.sms_sent_count, 2)
+        self.assertEqual(update.sms_sent_count, 0)
 
 
 @tagged("post_install", "-at_install")
@@ -343,7 +358,7 @@ class TestSmsStageNotice(CrisisCase, SMSCase):
     def test_stage_notice_by_email_only_by_default(self):
         self.crisis.with_user(self.user_crisis).stage_id = self.stage_resolved
         update = self.crisis.update_ids
-        self.assertEqual((update.channel, update.sent_count), ("email", 5))
+        self.assertEqual((update.channel, update.queued_count), ("email", 5))
         self.assertFalse(self.env["sms.sms"].search([("partner_id", "in", self.customers.ids)]))
 
     def test_stage_notice_by_sms_too(self):
@@ -357,7 +372,7 @@ class TestSmsStageNotice(CrisisCase, SMSCase):
             update.sms_template_id,
             self.env.ref("crisis_management_sms.sms_template_impact_resolution"),
         )
-        self.assertEqual((update.sent_count, update.sms_sent_count), (5, 2))
+        self.assertEqual((update.queued_count, update.sms_queued_count), (5, 2))
         self.assertEqual(update.sms_no_mobile_count, 3)
         sms = self.env["sms.sms"].search([("partner_id", "in", self.customers.ids)])
         self.assertEqual(sorted(sms.mapped("number")), ["+32456000011", "+32456000012"])

@@ -210,21 +210,22 @@ class CrisisNotifyWizard(models.TransientModel):
         params = super()._crisis_sent_params(update)
         if update.channel == "sms" and update.state == "sent":
             params["message"] = self.env._(
-                "%(sent)s SMS queued; %(skipped)s customer(s) skipped (no mobile number, phone "
-                "blacklisted, self-reported and not verified, or unsubscribed).",
-                sent=update.sms_sent_count,
+                "%(queued)s SMS queued; %(skipped)s customer(s) skipped (no mobile number, phone "
+                "blacklisted, self-reported and not verified, or unsubscribed). The update's "
+                "counts follow what the SMS provider reports.",
+                queued=update.sms_queued_count,
                 skipped=update.sms_no_mobile_count
                 + update.sms_blacklisted_count
                 + update.unverified_count
                 + update.unsubscribed_count,
             )
-            params["type"] = "success" if update.sms_sent_count else "warning"
+            params["type"] = "success" if update.sms_queued_count else "warning"
         elif update.channel != "email" and update.state == "sent":
             params["message"] = self.env._(
-                "%(message)s %(sent)s SMS queued.",
+                "%(message)s %(queued)s SMS queued.",
                 message=params["message"],
-                sent=update.sms_sent_count,
+                queued=update.sms_queued_count,
             )
-            if update.sms_sent_count:
+            if update.sms_queued_count:
                 params["type"] = "success"
         return params

@@ -12,7 +12,7 @@ const TITLES = [
     "Open Crises",
     "SLA Breaches",
     "Customers Affected",
-    "Notified",
+    "Reached",
     "Compensation Cost",
     "Average Rating",
     "Open Crises by Severity",

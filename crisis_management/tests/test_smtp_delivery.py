@@ -1,0 +1,305 @@
+"""A customer update through Odoo's real SMTP code, to a real SMTP server.
+
+Every message a mail server receives is parsed as a strict reader would: one
+customer each, nothing of another customer in it, the subject and the text
+in the customer's language, the link to the customer's own page.
+"""
+
+import email
+import email.policy
+import re
+
+import requests
+
+from odoo.tests import HttpCase, tagged
+
+from .common import CrisisCase
+from .smtp_sink import SMTPSinkCase
+from .test_unsubscribe import list_header_uris
+
+TITLE = "Card payments outage"
+TITLE_ZH = "银行卡支付中断"
+STATEMENT_TERM = "Payments failed for six hours; every refused payment can be made again."
+STATEMENT_ZH_TERM = "支付中断了六个小时；所有被拒绝的付款都可以重新支付。"
+# a few hundred customers, half of them Chinese (Odoo's mail queue takes
+# about 2 seconds per 100 emails)
+CUSTOMERS = 200
+# an internationalised domain: Odoo validates the address as written, then
+# finds only its ASCII form (IDNA) in the email and sends nothing
+IDN_ADDRESS = "kunde@bücher.example"
+# a mailbox the mail server does not know: refused at RCPT TO
+GONE_ADDRESS = "gone-away@example.com"
+
+ADDRESS = re.compile(r"[\w.+-]+@[\w.-]+\.\w+")
+NAME = re.compile(r"Customer \d{3}")
+PAGE_LINK = re.compile(r"/my/crises/(\d+)\?access_token=([\w-]+)")
+
+
+@tagged("post_install", "-at_install")
+class TestSMTPDelivery(SMTPSinkCase, CrisisCase):
+    smtp_sink_refuse = (GONE_ADDRESS,)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env["res.lang"]._activate_lang("zh_CN")
+        env["ir.module.module"]._load_module_terms(["crisis_management"], ["zh_CN"])
+        cls.company.write({"email": "crisis-desk@example.com"})
+        cls.partners = env["res.partner"].create(
+            [
+                {
+                    "name": f"Customer {number:03d}",
+                    "email": f"customer-{number:03d}@example.com",
+                    "lang": "zh_CN" if number % 2 else "en_US",
+                }
+                for number in range(CUSTOMERS)
+            ]
+            + [
+                {"name": "Kunde Bücher", "email": IDN_ADDRESS, "lang": "en_US"},
+                {"name": "Gone Away", "email": GONE_ADDRESS, "lang": "zh_CN"},
+            ]
+        )
+        cls.crisis = cls._create_crisis(
+            user=cls.user_crisis,
+            public_title=TITLE,
+            public_statement=f"<p>{STATEMENT_TERM}</p>",
+        )
+        cls.crisis.update_field_translations("public_title", {"zh_CN": TITLE_ZH})
+        cls.crisis.update_field_translations(
+            "public_statement", {"zh_CN": {STATEMENT_TERM: STATEMENT_ZH_TERM}}
+        )
+        cls.crisis.with_user(cls.user_manager).action_approve_statement()
+        env["crisis.impact"]._link_partners(cls.crisis, cls.partners.ids)
+
+    def _notify(self):
+        """Notify Customers, as the crisis team does: the whole audience."""
+        wizard = (
+            self.env["crisis.notify.wizard"]
+            .with_user(self.user_crisis)
+            .with_context(default_crisis_id=self.crisis.id)
+            .create({"kind": "progress"})
+        )
+        wizard.action_send()
+        return self.crisis.update_ids
+
+    def test_each_customer_gets_one_email_of_their_own(self):
+        update = self._notify()
+        lines = self.crisis.impact_ids
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "crisis.impact"), ("res_id", "in", lines.ids)]
+        )
+        self.assertEqual(len(mails), CUSTOMERS + 2, "an email per customer, in Odoo's queue")
+        with self.assertLogs("odoo.addons.mail.models.mail_mail", "ERROR") as logs:
+            captured = self.send_mail_queue(mails)
+        self.assertEqual(len(logs.records), 1, "one email failed")
+        self.assertIn(f"{GONE_ADDRESS}': (550", logs.output[0], "the server's refusal, logged")
+        self.assertEqual(self.smtp_sink.refused, [GONE_ADDRESS])
+
+        line_of = {line.partner_id.email: line for line in lines}
+        subjects = {lang: update.with_context(lang=lang).name for lang in ("en_US", "zh_CN")}
+        self.assertIn(TITLE_ZH, subjects["zh_CN"])
+        self.assertIn(TITLE, subjects["en_US"])
+        # every customer once, but the refused mailbox and the address Odoo
+        # does not send to (its ASCII form is not the address it validated)
+        self.assertEqual(
+            sorted(address for mail in captured for address in mail.rcpt_tos),
+            sorted(set(line_of) - {GONE_ADDRESS, IDN_ADDRESS}),
+        )
+        for mail in captured:
+            self.assertEqual(len(mail.rcpt_tos), 1, "one recipient per envelope")
+            address = mail.rcpt_tos[0]
+            line = line_of[address]
+            lang = line.partner_id.lang
+            with self.subTest(customer=address):
+                # 7-bit clean: any mail server takes it (the sink offers no SMTPUTF8)
+                self.assertTrue(mail.data.isascii())
+                message = mail.message  # parsed with the strict policy: a defect raises
+                to = message["To"].addresses
+                self.assertEqual([recipient.addr_spec for recipient in to], [address])
+                self.assertIsNone(message["Cc"])
+                self.assertIsNone(message["Bcc"])
+                # the subject in the customer's language: the update's, in that language
+                self.assertEqual(message["Subject"], subjects[lang])
+                if lang == "zh_CN":
+                    self.assertRegex(mail.raw_headers, r"(?i)\nSubject: =\?utf-8\?[bq]\?")
+                text = mail.text()
+                own, other = (STATEMENT_ZH_TERM, STATEMENT_TERM)[:: 1 if lang == "zh_CN" else -1]
+                self.assertIn(own, text, "the statement in the customer's language")
+                self.assertNotIn(other, text)
+                # nothing of another customer: address, name, page
+                self.assertEqual(set(ADDRESS.findall(text)) & set(line_of), {address})
+                self.assertEqual(set(NAME.findall(text)), {line.partner_id.name})
+                self.assertIn(
+                    f"/my/crises/{line.id}?access_token={line.access_token}",
+                    mail.bodies()["text/html"],
+                )
+                self.assertEqual(set(PAGE_LINK.findall(text)), {(str(line.id), line.access_token)})
+
+        # what Odoo recorded of each delivery: what the mail server answered
+        notifications = self.env["mail.notification"].search(
+            [
+                ("mail_message_id.model", "=", "crisis.impact"),
+                ("mail_message_id.res_id", "in", lines.ids),
+                ("notification_type", "=", "email"),
+            ]
+        )
+        status = {
+            notification.res_partner_id.email: (
+                notification.notification_status,
+                notification.failure_type,
+            )
+            for notification in notifications
+        }
+        self.assertEqual(len(status), CUSTOMERS + 2)
+        self.assertEqual(status.pop(GONE_ADDRESS)[0], "exception")
+        self.assertEqual(status.pop(IDN_ADDRESS), ("exception", "mail_email_invalid"))
+        self.assertEqual(set(status.values()), {("sent", False)})
+
+    def test_sink_builds_what_comes_back(self):
+        """The sink's bounce and out-of-office reply of a captured email are
+        what Odoo's mail gateway recognises: a bounce of that customer's email,
+        a reply to it."""
+        line = self.crisis.impact_ids.filtered(lambda line: line.partner_id.lang == "zh_CN")[:1]
+        self.crisis.with_user(self.user_crisis)._crisis_notify(
+            line, self.env.ref("crisis_management.mail_template_impact_progress"), "progress"
+        )
+        (captured,) = self.send_mail_queue()
+        message = self.env["mail.message"].search(
+            [("model", "=", "crisis.impact"), ("res_id", "=", line.id)], order="id desc", limit=1
+        )
+        self.assertEqual(captured.header("Message-Id"), message.message_id)
+        Thread = self.env["mail.thread"]
+        for headers_only in (True, False):
+            bounce = Thread.message_parse(
+                email.message_from_bytes(
+                    captured.bounce(headers_only=headers_only), policy=email.policy.SMTP
+                )
+            )
+            self.assertTrue(bounce["is_bounce"])
+            self.assertEqual(bounce["bounced_email"], line.partner_id.email_normalized)
+            self.assertEqual(bounce["bounced_partner"], line.partner_id)
+            self.assertEqual(bounce["bounced_message"], message)
+        reply = Thread.message_parse(
+            email.message_from_bytes(captured.auto_reply(), policy=email.policy.SMTP)
+        )
+        self.assertFalse(reply["is_bounce"])
+        self.assertEqual(reply["in_reply_to"], message.message_id)
+        self.assertEqual(reply["email_from"], line.partner_id.email)
+        self.assertIn(TITLE_ZH, reply["subject"])
+
+
+@tagged("post_install", "-at_install")
+class TestSMTPRoundTrip(SMTPSinkCase, HttpCase, CrisisCase):
+    """A notice to the customers of a crisis with an inbox, through a real SMTP
+    server, and what mailboxes send back: the one-click unsubscribe a mailbox
+    provider posts, a bounce report, an out-of-office reply. The numbers the
+    crisis team reads follow what happened."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.company.alias_domain_id = env["mail.alias.domain"].create(
+            {
+                "name": "crisis-smtp.example.com",
+                "catchall_alias": "catchall",
+                "bounce_alias": "bounce",
+                "company_ids": [(4, cls.company.id)],
+            }
+        )
+        cls.company.email = "help@crisis-smtp.example.com"
+        cls.user_crisis.email = "carol@crisis-smtp.example.com"
+        cls.user_manager.email = "marc@crisis-smtp.example.com"
+        cls.partners = env["res.partner"].create(
+            [
+                {
+                    "name": f"Customer {number:03d}",
+                    "email": f"round-{number:03d}@example.org",
+                    "lang": "en_US",
+                }
+                for number in range(6)
+            ]
+        )
+        cls.crisis = cls._create_crisis(
+            user=cls.user_crisis,
+            public_title=TITLE,
+            public_statement=f"<p>{STATEMENT_TERM}</p>",
+        )
+        cls.crisis.with_user(cls.user_manager).action_approve_statement()
+        cls.crisis.with_user(cls.user_manager).action_create_inbox()
+        env["crisis.impact"]._link_partners(cls.crisis, cls.partners.ids, user=cls.user_crisis)
+        cls.line = {line.partner_id: line for line in cls.crisis.impact_ids}
+
+    def test_what_comes_back_is_counted_and_notifies_nobody(self):
+        wizard = (
+            self.env["crisis.notify.wizard"]
+            .with_user(self.user_crisis)
+            .with_context(default_crisis_id=self.crisis.id)
+            .create({"kind": "progress"})
+        )
+        wizard.action_send()
+        update = self.crisis.update_ids
+        # queued is not sent, and nobody is notified yet
+        self.assertEqual((update.queued_count, update.sent_count), (6, 0))
+        self.assertFalse(
+            self.crisis.impact_ids.filtered(lambda line: line.contact_status == "notified")
+        )
+
+        notices = self.env["mail.mail"].search(
+            [("model", "=", "crisis.impact"), ("res_id", "in", self.crisis.impact_ids.ids)]
+        )
+        captured = {mail.rcpt_tos[0]: mail for mail in self.send_mail_queue(notices)}
+        self._crisis_apply_reach()
+        self.assertEqual(len(captured), 6)
+        self.assertEqual((update.sent_count, update.reached_count), (6, 6))
+        self.assertEqual(set(self.crisis.impact_ids.mapped("contact_status")), {"notified"})
+        self.assertEqual(self.crisis.kpi_notified_count, 6)
+
+        # the unsubscribe header as the mail server received it: never encoded,
+        # the customer's own https link and the crisis inbox
+        for address, mail in captured.items():
+            with self.subTest(customer=address):
+                line = self.line[self.partners.filtered(lambda p, a=address: p.email == a)]
+                uris = list_header_uris(mail.data)
+                self.assertEqual(uris[0], line._crisis_unsubscribe_url())
+                self.assertTrue(uris[1].startswith(f"mailto:{self.crisis.alias_email}?"))
+                self.assertEqual(
+                    mail.header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click"
+                )
+
+        # a mailbox provider's one-click POST: no cookie, no CSRF token
+        first, second, third = self.partners[:3]
+        response = requests.post(
+            list_header_uris(captured[first.email].data)[0],
+            data={"List-Unsubscribe": "One-Click"},
+            timeout=30,
+        )
+        self.assertEqual(response.status_code, 200)
+        self.env.invalidate_all()
+        self.assertTrue(self.line[first].is_unsubscribed)
+
+        # what goes out from now on, to the agent, the lead or anyone
+        Mail, Notification = self.env["mail.mail"].sudo(), self.env["mail.notification"].sudo()
+        mails_before = Mail.search([]).ids
+        notifications_before = Notification.search([]).ids
+
+        # a bounce report to the bounce address, then the reach job
+        self.feed(captured[second.email].bounce())
+        # an out-of-office reply to the notice
+        self.feed(captured[third.email].auto_reply())
+        self._crisis_apply_reach()
+
+        self.assertEqual(
+            (update.sent_count, update.bounced_count, update.reached_count), (5, 1, 5)
+        )
+        self.assertEqual(self.line[second].contact_status, "unreachable")
+        self.assertEqual(self.crisis.kpi_notified_count, 5)
+        third_line = self.line[third]
+        self.assertEqual(third_line.auto_reply_count, 1, "kept on the line, counted")
+        self.assertEqual(third_line.contact_status, "notified", "an auto-reply is no answer")
+        self.assertFalse(Mail.search([("id", "not in", mails_before)]), "nobody is emailed")
+        self.assertFalse(
+            Notification.search([("id", "not in", notifications_before)]),
+            "nobody is notified",
+        )

@@ -1,0 +1,170 @@
+"""Customer updates in the reader's language: the customer's page, the
+status page and the My Crises list show each update's subject and text in
+the language of whoever reads them, as each customer was emailed."""
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.crisis_management.controllers import status
+
+from .common import CrisisCase
+
+TITLE = "Card payments outage"
+TITLE_ZH = "银行卡支付中断"
+STATEMENT_TERM = "Payments failed for six hours; every refused payment can be made again."
+STATEMENT_ZH_TERM = "支付中断了六个小时；所有被拒绝的付款都可以重新支付。"
+CUSTOM_BODY = "<p>Store card readers are replaced by Friday.</p>"
+
+
+@tagged("post_install", "-at_install")
+class TestUpdateLanguages(HttpCase, CrisisCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env["res.lang"]._activate_lang("zh_CN")
+        env["ir.module.module"]._load_module_terms(["crisis_management"], ["zh_CN"])
+        # the demo data's published crises are not part of these pages
+        env["crisis.crisis"].search([("is_published", "=", True)]).sudo().action_unpublish()
+        cls.li = env["res.partner"].create(
+            {"name": "Li Wei", "email": "li.wei@example.com", "lang": "zh_CN"}
+        )
+        cls.emma = env["res.partner"].create(
+            {"name": "Emma Stone", "email": "emma@example.com", "lang": "en_US"}
+        )
+        cls.crisis = cls._create_crisis(
+            user=cls.user_crisis,
+            public_title=TITLE,
+            public_statement=f"<p>{STATEMENT_TERM}</p>",
+        )
+        cls.crisis.update_field_translations("public_title", {"zh_CN": TITLE_ZH})
+        cls.crisis.update_field_translations(
+            "public_statement", {"zh_CN": {STATEMENT_TERM: STATEMENT_ZH_TERM}}
+        )
+        cls.crisis.with_user(cls.user_manager).action_approve_statement()
+        cls.crisis.with_user(cls.user_manager).action_publish()
+        env["crisis.impact"]._link_partners(cls.crisis, (cls.li | cls.emma).ids)
+        cls.line = {impact.partner_id: impact for impact in cls.crisis.impact_ids}
+        cls.template = env.ref("crisis_management.mail_template_impact_progress")
+
+    def setUp(self):
+        super().setUp()
+        status._VALUES.clear()
+        self.addCleanup(status._VALUES.clear)
+
+    def _send(self, user=None, **values):
+        """The notify wizard's send, as ``user`` (the Crisis Manager by default)
+        in their language, as in their browser."""
+        user = user or self.user_manager
+        wizard = (
+            self.env["crisis.notify.wizard"]
+            .with_user(user)
+            .with_context(lang=user.lang, default_crisis_id=self.crisis.id)
+            .create({"kind": "progress", **values})
+        )
+        wizard.action_send()
+        return self.crisis.update_ids.sorted("id")[-1:]
+
+    def _subject(self, partner):
+        """The subject of the email the customer was sent (the last one)."""
+        messages = self.line[partner].message_ids.filtered(
+            lambda m: m.message_type == "comment" and m.subject
+        )
+        return messages.sorted("id")[-1].subject
+
+    def _page(self, partner):
+        self.authenticate(None, None)
+        response = self.url_open(self.line[partner].get_portal_url())
+        self.assertEqual(response.status_code, 200)
+        return response.text
+
+    # ------------------------------------------------------------------
+
+    def test_each_email_in_its_customers_language(self):
+        self._send()
+        subject_zh, subject_en = self._subject(self.li), self._subject(self.emma)
+        self.assertIn(TITLE_ZH, subject_zh)
+        self.assertIn("最新进展", subject_zh, "the template's subject, translated")
+        self.assertNotIn(TITLE, subject_zh)
+        self.assertIn(f"update on {TITLE}", subject_en)
+        self.assertNotIn(TITLE_ZH, subject_en)
+
+    def test_page_of_each_customer_in_their_language(self):
+        update = self._send()
+        subject_zh, subject_en = self._subject(self.li), self._subject(self.emma)
+        # the update's subject, stored in both languages, is what each was emailed
+        self.assertEqual(update.with_context(lang="zh_CN").name, subject_zh)
+        self.assertEqual(update.with_context(lang="en_US").name, subject_en)
+
+        page = self._page(self.li)
+        self.assertIn(subject_zh, page, "the subject she was emailed")
+        self.assertIn(STATEMENT_ZH_TERM, page, "the statement she was emailed")
+        self.assertIn("我们发给您的信息", page, "the page's own words")
+        self.assertIn(TITLE_ZH, page)
+        for english in (subject_en, STATEMENT_TERM, "What we sent you", TITLE):
+            self.assertNotIn(english, page)
+
+        page = self._page(self.emma)
+        self.assertIn(subject_en, page)
+        self.assertIn(STATEMENT_TERM, page)
+        self.assertIn("What we sent you", page)
+        for chinese in (subject_zh, STATEMENT_ZH_TERM, TITLE_ZH):
+            self.assertNotIn(chinese, page)
+
+    def test_sender_language_decides_nothing(self):
+        """A Chinese-speaking manager sends: the English customer reads English."""
+        self.user_manager.lang = "zh_CN"
+        self._send(body=CUSTOM_BODY)
+        page = self._page(self.emma)
+        self.assertIn(self._subject(self.emma), page)
+        self.assertIn("Store card readers are replaced", page, "a written text, as sent")
+        self.assertNotIn(TITLE_ZH, page)
+        page = self._page(self.li)
+        self.assertIn(self._subject(self.li), page)
+        self.assertIn("Store card readers are replaced", page)
+        # the statement, proposed in Chinese to the manager, in English on the status page
+        update = self._send(is_public=True)
+        self.assertTrue(update.body_is_statement)
+        self.authenticate(None, None)
+        page = self.url_open(f"/status/{self.crisis.id}?lang=en_US").text
+        self.assertIn(update.with_context(lang="en_US").name, page)
+        self.assertIn(f"update on {TITLE}", page)
+        self.assertIn(STATEMENT_TERM, page)
+        self.assertNotIn(STATEMENT_ZH_TERM, page)
+        self.assertNotIn(TITLE_ZH, page)
+
+    def test_status_page_in_the_readers_language(self):
+        update = self._send(is_public=True)
+        self.assertTrue(update.is_public)
+        subject_zh = update.with_context(lang="zh_CN").name
+        subject_en = update.with_context(lang="en_US").name
+        self.assertNotEqual(subject_zh, subject_en)
+        for url in ("/status?lang=zh_CN", f"/status/{self.crisis.id}?lang=zh_CN"):
+            with self.subTest(url=url):
+                self.authenticate(None, None)
+                page = self.url_open(url).text
+                self.assertIn(subject_zh, page)
+                self.assertIn(
+                    STATEMENT_ZH_TERM, page, "the update's text, as Chinese readers got it"
+                )
+                self.assertNotIn(subject_en, page)
+                self.assertNotIn(STATEMENT_TERM, page, "no English text in the Chinese page")
+        self.authenticate(None, None)
+        page = self.url_open(f"/status/{self.crisis.id}?lang=en_US").text
+        self.assertIn(subject_en, page)
+        self.assertIn(STATEMENT_TERM, page)
+        self.assertNotIn(subject_zh, page)
+        self.assertNotIn(STATEMENT_ZH_TERM, page)
+
+    def test_my_crises_in_the_portal_users_language(self):
+        user = new_test_user(
+            self.env, login="portal_li", name="Li Portal", groups="base.group_portal", lang="zh_CN"
+        )
+        self.env["crisis.impact"]._link_partners(self.crisis, user.partner_id.ids)
+        self.authenticate("portal_li", "portal_li")
+        response = self.url_open("/my/crises")
+        self.assertEqual(response.status_code, 200)
+        page = response.text
+        self.assertIn(TITLE_ZH, page)
+        self.assertIn("调查中", page, "the customer status, in Chinese")
+        self.assertNotIn(TITLE, page)
+        self.assertNotIn("Investigating", page)
