@@ -391,13 +391,25 @@ class CrisisUpdateRecipient(models.Model):
         """Link these recipients (one batch of a send) to the email notification
         of their customer among ``messages`` (the messages posted on their
         lines): their email is *Queued*. One query for the batch."""
+        self._crisis_link_notifications(
+            messages, "email", "mail_notification_id", self._crisis_email_values
+        )
+
+    def _crisis_link_notifications(self, messages, notification_type, field, values_of):
+        """Link these recipients to the ``notification_type`` notification of
+        their customer among ``messages`` (in ``field``), with the trace
+        ``values_of(notification)`` gives: one query for the batch, whatever
+        the channel (the SMS bridge links its text messages the same way)."""
         if not self or not messages:
             return
         notifications = (
             self.env["mail.notification"]
             .sudo()
             .search_fetch(
-                [("mail_message_id", "in", messages.ids), ("notification_type", "=", "email")],
+                [
+                    ("mail_message_id", "in", messages.ids),
+                    ("notification_type", "=", notification_type),
+                ],
                 ["mail_message_id", "res_partner_id", "notification_status"],
             )
         )
@@ -408,12 +420,7 @@ class CrisisUpdateRecipient(models.Model):
         for recipient in self:
             notification = by_line.get((recipient.impact_id.id, recipient.partner_id.id))
             if notification:
-                as_workflow(recipient).write(
-                    {
-                        "mail_notification_id": notification.id,
-                        **self._crisis_email_values(notification),
-                    }
-                )
+                as_workflow(recipient).write({field: notification.id, **values_of(notification)})
 
     @api.model
     def _crisis_email_values(self, notification):

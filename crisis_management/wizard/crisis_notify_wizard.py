@@ -142,6 +142,14 @@ class CrisisNotifyWizard(models.TransientModel):
             return self.impact_ids.filtered(lambda i: i.crisis_id == self.crisis_id)
         return self.env["crisis.impact"].search(self._target_domain(), order="id")
 
+    def _audience_domain(self):
+        """The audience as a domain of lines: the selected lines, or the
+        audience's conditions (counted by the database, nothing read per line)."""
+        self.ensure_one()
+        if self.audience == "selection":
+            return [("id", "in", self._target_impacts().ids)]
+        return self._target_domain()
+
     def _target_domain(self):
         self.ensure_one()
         domain = [("crisis_id", "=", self.crisis_id.id)]
@@ -173,11 +181,7 @@ class CrisisNotifyWizard(models.TransientModel):
                 wizard.recipient_count = wizard.no_email_count = wizard.blacklisted_count = 0
                 wizard.unsubscribed_count = wizard.unverified_count = 0
                 continue
-            if wizard.audience == "selection":
-                domain = [("id", "in", wizard._target_impacts().ids)]
-            else:
-                domain = wizard._target_domain()
-            counts = self.env["crisis.impact"]._crisis_count_recipients(domain)
+            counts = self.env["crisis.impact"]._crisis_count_recipients(wizard._audience_domain())
             wizard.recipient_count = counts["sent"]
             wizard.no_email_count = counts["no_email"]
             wizard.blacklisted_count = counts["blacklisted"]
@@ -267,11 +271,7 @@ class CrisisNotifyWizard(models.TransientModel):
         if not missing:
             return {}
         Impact = self.env["crisis.impact"]
-        if self.audience == "selection":
-            domain = [("id", "in", self._target_impacts().ids)]
-        else:
-            domain = self._target_domain()
-        query = Impact._search(domain)
+        query = Impact._search(self._audience_domain())
         self.env.flush_all()
         self.env.cr.execute(
             SQL(

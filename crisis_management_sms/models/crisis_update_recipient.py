@@ -138,32 +138,11 @@ class CrisisUpdateRecipient(models.Model):
     def _crisis_link_sms(self, sms_records):
         """Link these recipients (one batch) to the SMS notification of their
         customer among the notifications of ``sms_records``: one query."""
-        if not self or not sms_records:
+        if not sms_records:
             return
-        notifications = (
-            self.env["mail.notification"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("mail_message_id", "in", sms_records.mail_message_id.ids),
-                    ("notification_type", "=", "sms"),
-                ],
-                ["mail_message_id", "res_partner_id", "notification_status"],
-            )
+        self._crisis_link_notifications(
+            sms_records.mail_message_id, "sms", "sms_notification_id", self._crisis_sms_values
         )
-        by_line = {
-            (notification.mail_message_id.res_id, notification.res_partner_id.id): notification
-            for notification in notifications
-        }
-        for recipient in self:
-            notification = by_line.get((recipient.impact_id.id, recipient.partner_id.id))
-            if notification:
-                as_workflow(recipient).write(
-                    {
-                        "sms_notification_id": notification.id,
-                        **self._crisis_sms_values(notification),
-                    }
-                )
 
     # ------------------------------------------------------------------
     # The reach policy's first step: the update's text message

@@ -84,12 +84,8 @@ class CrisisNotifyWizard(models.TransientModel):
             if not wizard.crisis_id or wizard.channel == "email":
                 wizard.sms_count = wizard.no_mobile_count = wizard.phone_blacklisted_count = 0
                 continue
-            if wizard.audience == "selection":
-                domain = [("id", "in", wizard._target_impacts().ids)]
-            else:
-                domain = wizard._target_domain()
             counts = Impact._crisis_count_sms_recipients(
-                domain, only_without_email=wizard.channel == "email_else_sms"
+                wizard._audience_domain(), only_without_email=wizard.channel == "email_else_sms"
             )
             wizard.sms_count = counts["sent"]
             wizard.no_mobile_count = counts["no_mobile"]
@@ -151,11 +147,7 @@ class CrisisNotifyWizard(models.TransientModel):
         """[(language, customers texted, a sample line)] of the wizard's audience."""
         self.ensure_one()
         Impact = self.env["crisis.impact"]
-        if self.audience == "selection":
-            domain = [("id", "in", self._target_impacts().ids)]
-        else:
-            domain = self._target_domain()
-        query = Impact._search(domain)
+        query = Impact._search(self._audience_domain())
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
