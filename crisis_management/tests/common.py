@@ -75,6 +75,34 @@ class CrisisCase(TransactionCase):
         crisis.with_user(cls.user_manager).action_publish()
         return crisis
 
+    @classmethod
+    def _create_bilingual_crisis(cls, title, title_zh, statement, statement_zh, **values):
+        """A crisis led by the Crisis User whose customer-facing title and
+        one-paragraph statement are in English and Chinese, its statement
+        approved by the Crisis Manager."""
+        crisis = cls._create_crisis(
+            user=cls.user_crisis,
+            public_title=title,
+            public_statement=f"<p>{statement}</p>",
+            **values,
+        )
+        crisis.update_field_translations("public_title", {"zh_CN": title_zh})
+        crisis.update_field_translations("public_statement", {"zh_CN": {statement: statement_zh}})
+        crisis.with_user(cls.user_manager).action_approve_statement()
+        return crisis
+
+    def _notify_customers(self, crisis, kind="progress"):
+        """Notify Customers on ``crisis``, as its crisis team does: the whole
+        audience. Return the crisis' customer updates."""
+        wizard = (
+            self.env["crisis.notify.wizard"]
+            .with_user(self.user_crisis)
+            .with_context(default_crisis_id=crisis.id)
+            .create({"kind": kind})
+        )
+        wizard.action_send()
+        return crisis.update_ids
+
     def _crisis_send_mail_queue(self):
         """Odoo's mail queue sends the emails waiting to customers, then the
         reach job applies what was reported. For test classes that are also a

@@ -60,31 +60,13 @@ class TestSMTPDelivery(SMTPSinkCase, CrisisCase):
                 {"name": "Gone Away", "email": GONE_ADDRESS, "lang": "zh_CN"},
             ]
         )
-        cls.crisis = cls._create_crisis(
-            user=cls.user_crisis,
-            public_title=TITLE,
-            public_statement=f"<p>{STATEMENT_TERM}</p>",
+        cls.crisis = cls._create_bilingual_crisis(
+            TITLE, TITLE_ZH, STATEMENT_TERM, STATEMENT_ZH_TERM
         )
-        cls.crisis.update_field_translations("public_title", {"zh_CN": TITLE_ZH})
-        cls.crisis.update_field_translations(
-            "public_statement", {"zh_CN": {STATEMENT_TERM: STATEMENT_ZH_TERM}}
-        )
-        cls.crisis.with_user(cls.user_manager).action_approve_statement()
         env["crisis.impact"]._link_partners(cls.crisis, cls.partners.ids)
 
-    def _notify(self):
-        """Notify Customers, as the crisis team does: the whole audience."""
-        wizard = (
-            self.env["crisis.notify.wizard"]
-            .with_user(self.user_crisis)
-            .with_context(default_crisis_id=self.crisis.id)
-            .create({"kind": "progress"})
-        )
-        wizard.action_send()
-        return self.crisis.update_ids
-
     def test_each_customer_gets_one_email_of_their_own(self):
-        update = self._notify()
+        update = self._notify_customers(self.crisis)
         lines = self.crisis.impact_ids
         mails = self.env["mail.mail"].search(
             [("model", "=", "crisis.impact"), ("res_id", "in", lines.ids)]
@@ -232,14 +214,7 @@ class TestSMTPRoundTrip(SMTPSinkCase, HttpCase, CrisisCase):
         cls.line = {line.partner_id: line for line in cls.crisis.impact_ids}
 
     def test_what_comes_back_is_counted_and_notifies_nobody(self):
-        wizard = (
-            self.env["crisis.notify.wizard"]
-            .with_user(self.user_crisis)
-            .with_context(default_crisis_id=self.crisis.id)
-            .create({"kind": "progress"})
-        )
-        wizard.action_send()
-        update = self.crisis.update_ids
+        update = self._notify_customers(self.crisis)
         # queued is not sent, and nobody is notified yet
         self.assertEqual((update.queued_count, update.sent_count), (6, 0))
         self.assertFalse(

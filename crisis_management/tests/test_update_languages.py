@@ -31,16 +31,9 @@ class TestUpdateLanguages(HttpCase, CrisisCase):
         cls.emma = env["res.partner"].create(
             {"name": "Emma Stone", "email": "emma@example.com", "lang": "en_US"}
         )
-        cls.crisis = cls._create_crisis(
-            user=cls.user_crisis,
-            public_title=TITLE,
-            public_statement=f"<p>{STATEMENT_TERM}</p>",
+        cls.crisis = cls._create_bilingual_crisis(
+            TITLE, TITLE_ZH, STATEMENT_TERM, STATEMENT_ZH_TERM
         )
-        cls.crisis.update_field_translations("public_title", {"zh_CN": TITLE_ZH})
-        cls.crisis.update_field_translations(
-            "public_statement", {"zh_CN": {STATEMENT_TERM: STATEMENT_ZH_TERM}}
-        )
-        cls.crisis.with_user(cls.user_manager).action_approve_statement()
         cls.crisis.with_user(cls.user_manager).action_publish()
         env["crisis.impact"]._link_partners(cls.crisis, (cls.li | cls.emma).ids)
         cls.line = {impact.partner_id: impact for impact in cls.crisis.impact_ids}
