@@ -2,6 +2,12 @@
 
 Odoo's own test runner does the same for errors. Records a test expects, caught
 with ``assertLogs``, do not reach this handler. ``checklog.IGNORED`` applies.
+
+Each test also runs with ``odoo.modules.module.current_test`` naming its addon,
+as under Odoo's own runner (``odoo-bin --test-enable``): Odoo then neither
+connects to an SMTP server nor sends (``ir.mail_server``), nor calls other
+outside services. A test that must reach a real server (``SMTPSinkCase``)
+turns it off around that call.
 """
 
 import logging
@@ -50,3 +56,18 @@ def pytest_runtest_call(item):
         lines = "\n".join(f"  {r.levelname} {r.name}: {r.getMessage()}" for r in records)
         raise AssertionError(f"warnings or errors were logged during the test:\n{lines}")
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    # imported here: the plugin loads before pytest-odoo has set Odoo up
+    from odoo.modules import module as odoo_module  # noqa: PLC0415
+
+    previous = odoo_module.current_test
+    # odoo.addons.<addon>.tests.test_x: the addon, as Odoo's runner names it
+    parts = item.module.__name__.split(".")
+    odoo_module.current_test = parts[2] if parts[:2] == ["odoo", "addons"] else parts[0]
+    try:
+        return (yield)
+    finally:
+        odoo_module.current_test = previous

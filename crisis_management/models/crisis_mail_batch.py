@@ -14,13 +14,25 @@ Whatever the batch does not cover goes through Odoo's own methods for that
 record: recipients notified otherwise than by email (internal users' inbox,
 SMS), partners with web push devices, scheduled or immediate sending, and
 re-sending to existing notifications.
+
+The emails wait in Odoo's mail queue, except those a sending job makes
+(context key ``crisis_deliver_in_job``): that job hands them to the SMTP
+server itself once its batch is committed, so several cron workers deliver
+one large send at once (``crisis.update._crisis_deliver``).
 """
+
+from datetime import timedelta
 
 from markupsafe import escape
 
 from odoo import models
 from odoo.tools import SQL, clean_context, split_every
 from odoo.tools.misc import is_list_of
+
+# how long the emails a sending job made wait for that job to hand them to
+# the SMTP server before Odoo's mail queue may send them: longer than a cron
+# worker may run (Odoo kills it after limit_time_real_cron, 120 s by default)
+DELIVERY_GRACE = timedelta(minutes=10)
 
 # what _notify_thread and _notify_thread_by_email accept besides their own
 # keywords; anything else makes the record go through message_post itself
@@ -50,7 +62,7 @@ class CrisisMailBatch(models.AbstractModel):
         per language, the template's recipients, attachments and reports);
         the bodies are rendered with one QWeb compilation for all the records
         (see ``mail.render.mixin``). Nothing is sent at once: the emails wait
-        in Odoo's mail queue.
+        in Odoo's mail queue, or for the sending job that made them.
 
         :return: the posted ``mail.message`` records
         """
@@ -301,6 +313,14 @@ class CrisisMailBatch(models.AbstractModel):
             )
         if not emails:
             return
+        deliver_at = None
+        if self.env.context.get("crisis_deliver_in_job"):
+            # the sending job hands these emails to the SMTP server itself once
+            # its batch is committed (crisis.update._crisis_deliver); Odoo's mail
+            # queue sends them only if that job died first
+            deliver_at = self.env.cr.now() + DELIVERY_GRACE
+            for values, _pids, _message in emails:
+                values["scheduled_date"] = deliver_at
         mails = (
             self.env["mail.mail"]
             .sudo()
@@ -322,7 +342,7 @@ class CrisisMailBatch(models.AbstractModel):
                 for pid in recipient_ids
             ]
         )
-        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger(deliver_at)
 
     def _crisis_recipients_data(self, posts):
         """``_notify_get_recipients`` of each post, with two queries for all.

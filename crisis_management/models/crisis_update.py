@@ -1,9 +1,10 @@
 import logging
+import threading
 from collections import defaultdict
 
 from psycopg2 import errors
 
-from odoo import api, fields, models
+from odoo import api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -52,7 +53,8 @@ class CrisisUpdate(models.Model):
     per send, with its audience frozen at the click (``recipient_ids``). Small
     audiences are emailed at once; larger ones are queued and emailed in
     committed batches by the sending jobs on Odoo's scheduler, several cron
-    workers at a time. The emails themselves are on each affected customer's
+    workers at a time, each handing the emails of its batches to the SMTP
+    server itself. The emails themselves are on each affected customer's
     line.
 
     Its counts are what the channels reported, not what was queued: the
@@ -374,13 +376,17 @@ class CrisisUpdate(models.Model):
         A batch that meets a concurrent change (another worker or a user
         changed the same rows) stays pending and is tried again; a batch that
         fails otherwise is marked failed, with the error in the server log.
+
+        :return: the ``mail.message`` records posted on the customers' lines
         """
+        messages = self.env["mail.message"]
         for update in self:
             batch = recipients.filtered(lambda r, update=update: r.update_id == update)
             try:
                 with self.env.cr.savepoint():
-                    update._crisis_email(batch)
+                    posted = update._crisis_email(batch)
                     self.env.flush_all()
+                messages |= posted
             except errors.SerializationFailure:
                 _logger.info("Crisis update %s: batch met a concurrent change, retried", update.id)
                 self.env.invalidate_all()
@@ -391,9 +397,13 @@ class CrisisUpdate(models.Model):
                 self.env.invalidate_all()
                 as_workflow(batch).write({"state": "failed"})
             update._crisis_mark_sending()
+        return messages
 
     def _crisis_email(self, recipients):
-        """Email the customers of ``recipients``, as the user who sent the update."""
+        """Email the customers of ``recipients``, as the user who sent the update.
+
+        :return: the ``mail.message`` records posted on their lines
+        """
         self.ensure_one()
         # the sender's name and address, with the rights they had at the click
         sender = self.with_user(self.user_id).sudo() if self.user_id else self.sudo()
@@ -420,6 +430,7 @@ class CrisisUpdate(models.Model):
             as_workflow(batch).write({"state": state})
         # each customer's email is traced from its notification
         recipients.filtered(lambda r: r.state == "sent")._crisis_link_emails(messages)
+        return messages
 
     def _crisis_try(self, query):
         """Run ``query`` unless another worker holds or just changed its rows.
@@ -509,12 +520,12 @@ class CrisisUpdate(models.Model):
         for update in done:
             update.crisis_id.sudo()._message_log(
                 body=self.env._(
-                    "Customer update %(update)s: %(queued)s email(s) queued for sending, "
-                    "%(skipped)s customer(s) skipped (no email address, blacklisted, "
+                    "Customer update %(update)s: %(emailed)s customer(s) emailed, "
+                    "%(skipped)s skipped (no email address, blacklisted, "
                     "self-reported and not verified, or unsubscribed), "
                     "%(failed)s failed. Its counts follow what the mail servers report.",
                     update=update.display_name,
-                    queued=update.queued_count,
+                    emailed=counts[update.id].get("sent", 0),
                     skipped=update.skipped_count,
                     failed=update.failed_count,
                 )
@@ -575,8 +586,14 @@ class CrisisUpdate(models.Model):
         """
         self._crisis_expand_frozen()
         recipients = self._crisis_lock_pending(batch_size)
+        messages = self.env["mail.message"]
         if recipients:
-            recipients.update_id._crisis_send_batch(recipients)
+            messages = recipients.update_id.with_context(
+                crisis_deliver_in_job=True
+            )._crisis_send_batch(recipients)
+        # delivered before the update may close: its counts are then those of
+        # the mail servers' answers
+        self._crisis_deliver(messages)
         self._crisis_close_done()
         remaining = self._crisis_count_pending()
         if remaining:
@@ -584,6 +601,32 @@ class CrisisUpdate(models.Model):
             # triggers): each job runs 10 batches per turn, then waits its turn
             self._crisis_trigger_sending()
         self.env["ir.cron"]._notify_progress(done=len(recipients), remaining=remaining)
+
+    @api.model
+    def _crisis_deliver(self, messages):
+        """Hand the emails of ``messages`` (a batch this job made) to the SMTP
+        server now, as Odoo's mail queue would: ``mail.mail.send``, with the
+        company's mail servers, their ``from_filter``, and a commit after each
+        email, so that a worker killed midway sends none twice.
+
+        The batch is committed first: no email leaves before its message, its
+        trace and its customer's line are saved. The emails wait in the queue
+        with a scheduled date (``DELIVERY_GRACE``): Odoo's mail queue sends
+        them only if this worker died before it could, and each cron worker
+        delivers its own batches, side by side.
+        """
+        if not messages:
+            return
+        Mail = self.env["mail.mail"].sudo()
+        mails = Mail.search([("mail_message_id", "in", messages.ids), ("state", "=", "outgoing")])
+        if not mails:
+            return
+        testing = modules.module.current_test or getattr(
+            threading.current_thread(), "testing", False
+        )
+        if not testing:
+            self.env.cr.commit()
+        mails.send(auto_commit=not testing)
 
     def action_cancel(self):
         """Stop a queued or sending update: the customers not emailed yet are not."""

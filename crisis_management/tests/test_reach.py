@@ -122,7 +122,7 @@ class TestReach(CrisisCase, MockEmail):
         self.assertEqual(self.crisis.kpi_notified_count, 0)
         # the chatter of the crisis says queued, not sent
         note = self.crisis.message_ids.filtered(lambda m: "Customer update" in (m.body or ""))[0]
-        self.assertIn("4 email(s) queued for sending", note.body)
+        self.assertIn("4 customer(s) emailed", note.body)
         self.assertNotIn(" sent:", note.body)
 
     def test_invalid_address_fails_with_its_reason(self):

@@ -8,11 +8,18 @@ in the customer's language, the link to the customer's own page.
 import email
 import email.policy
 import re
+from datetime import timedelta
+from unittest.mock import patch
 
 import requests
+from freezegun import freeze_time
 
+from odoo import modules
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.base.tests.test_ir_cron import CronMixinCase
+
+from ..models.crisis_mail_batch import DELIVERY_GRACE
 from .common import CrisisCase
 from .smtp_sink import SMTPSinkCase
 from .test_unsubscribe import list_header_uris
@@ -36,7 +43,7 @@ PAGE_LINK = re.compile(r"/my/crises/(\d+)\?access_token=([\w-]+)")
 
 
 @tagged("post_install", "-at_install")
-class TestSMTPDelivery(SMTPSinkCase, CrisisCase):
+class TestSMTPDelivery(CronMixinCase, SMTPSinkCase, CrisisCase):
     smtp_sink_refuse = (GONE_ADDRESS,)
 
     @classmethod
@@ -137,6 +144,73 @@ class TestSMTPDelivery(SMTPSinkCase, CrisisCase):
         self.assertEqual(status.pop(GONE_ADDRESS)[0], "exception")
         self.assertEqual(status.pop(IDN_ADDRESS), ("exception", "mail_email_invalid"))
         self.assertEqual(set(status.values()), {("sent", False)})
+
+    def test_sending_jobs_deliver_their_own_batches(self):
+        """Above the background threshold, each call of the sending job hands
+        the emails of its batch to the mail server itself, through Odoo's
+        ``mail.mail`` sending: none waits for Odoo's mail queue."""
+        self.company.crisis_send_background_threshold = 10
+        update = self._notify_customers(self.crisis)
+        self.assertEqual(update.state, "queued")
+        Update = self.env["crisis.update"]
+        with (
+            patch.object(modules.module, "current_test", False),
+            self.assertLogs("odoo.addons.mail.models.mail_mail", "ERROR") as logs,
+        ):
+            Update._cron_send_updates(batch_size=60)
+            self.assertEqual(len(self.smtp_sink.messages), 60, "the first batch, delivered")
+            for _call in range(10):
+                Update._cron_send_updates(batch_size=60)
+                if update.state == "sent":
+                    break
+        self.assertEqual(update.state, "sent")
+        self.assertIn(f"{GONE_ADDRESS}': (550", logs.output[0], "the server's refusal")
+        lines = self.crisis.impact_ids
+        left = self.env["mail.mail"].search(
+            [("model", "=", "crisis.impact"), ("res_id", "in", lines.ids)]
+        )
+        # nothing waits in Odoo's mail queue: sent emails are deleted, as Odoo
+        # does, failed ones kept with the reason
+        self.assertEqual(set(left.mapped("state")), {"exception"})
+        addresses = [address for mail in self.smtp_sink.messages for address in mail.rcpt_tos]
+        self.assertEqual(len(addresses), CUSTOMERS, "each customer once")
+        self.assertEqual(
+            set(addresses), set(lines.partner_id.mapped("email")) - {GONE_ADDRESS, IDN_ADDRESS}
+        )
+        self.assertEqual(
+            (update.queued_count, update.sent_count, update.failed_count), (0, CUSTOMERS, 2)
+        )
+
+    def test_emails_of_a_job_that_died_wait_for_the_mail_queue(self):
+        """A worker killed between committing its batch and delivering it:
+        Odoo's mail queue sends its emails, once their grace period is over."""
+        self.company.crisis_send_background_threshold = 10
+        update = self._notify_customers(self.crisis)
+        Update = self.env["crisis.update"]
+        Update._crisis_expand_frozen()
+        recipients = Update._crisis_lock_pending(20)
+        # as stored: to the second
+        due = (self.env.cr.now() + DELIVERY_GRACE).replace(microsecond=0)
+        with self.capture_triggers("mail.ir_cron_mail_scheduler_action") as capture:
+            # the job's batch, committed; the worker dies before _crisis_deliver
+            messages = update.with_context(crisis_deliver_in_job=True)._crisis_send_batch(
+                recipients
+            )
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", messages.ids)])
+        self.assertEqual(len(mails), 20)
+        self.assertEqual(set(mails.mapped("scheduled_date")), {due})
+        self.assertEqual(
+            [at.replace(microsecond=0) for at in capture.records.mapped("call_at")], [due]
+        )
+        self.assertEqual(self.send_mail_queue(mails), [], "not before the grace period")
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+        with freeze_time(due + timedelta(seconds=1)):
+            captured = self.send_mail_queue(mails)
+        self.assertEqual(len(captured), 20)
+        self.assertEqual(
+            sorted(address for mail in captured for address in mail.rcpt_tos),
+            sorted(recipients.impact_id.partner_id.mapped("email")),
+        )
 
     def test_sink_builds_what_comes_back(self):
         """The sink's bounce and out-of-office reply of a captured email are

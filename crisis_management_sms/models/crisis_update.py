@@ -69,9 +69,12 @@ class CrisisUpdate(models.Model):
     # ------------------------------------------------------------------
 
     def _crisis_email(self, recipients):
-        """The batch's emails (unless SMS only), then its text messages."""
+        """The batch's emails (unless SMS only), then its text messages.
+
+        :return: the ``mail.message`` records of the emails (none for SMS only)
+        """
         self.ensure_one()
-        result = None
+        result = self.env["mail.message"]
         if self.channel != "sms":
             result = super()._crisis_email(recipients)
         if self.channel != "email":
