@@ -1,12 +1,20 @@
 """A large customer update on a real multi-worker Odoo, with a cron worker killed.
 
 Run by tools/multiworker_send.sh (``make test`` calls it after the unit tests):
-an Odoo server with ``--workers 2 --max-cron-threads 2`` serves a database
-holding one crisis with N affected customers (20,000 by default). The send is
+an Odoo server with ``--workers 2 --max-cron-threads 2`` (or, with
+``--servers 2 --cron-threads 1``, two servers as on two machines: separate
+processes and ports, one database and filestore) serves a database holding
+one crisis with N affected customers (20,000 by default), and sends
+its emails to a real SMTP server (``live_odoo.CountingSink``). The send is
 queued through Odoo's external API (XML-RPC) as an integrator would; while the
-cron workers email it in batches, the one in the middle of a batch is killed
-with SIGKILL. The server starts a new worker; the send must complete with each
-customer emailed exactly once and the update *Sent* with the right counts.
+cron workers email it in batches, each delivering its own, the one in the
+middle of a batch is killed with SIGKILL. The server starts a new worker; the
+send must complete with each customer emailed exactly once, as the SMTP
+server counts, and the update *Sent* with the right counts.
+
+An email whose worker was killed after committing its batch but before
+delivering it waits in Odoo's mail queue for its grace period; the check then
+runs Odoo's mail queue for it, as the scheduler will, and counts again.
 
 Prints its figures, then PASS or FAIL (exit status 1).
 """
@@ -17,9 +25,8 @@ import signal
 import subprocess
 import sys
 import time
-import xmlrpc.client
 
-import psycopg2
+import live_odoo
 
 
 def log(message):
@@ -35,115 +42,34 @@ def parse_args():
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument("--timeout", type=int, default=900, help="seconds for the whole send")
     parser.add_argument("--logfile", required=True)
-    parser.add_argument("--cron-threads", type=int, default=2, help="cron workers (default 2)")
+    parser.add_argument(
+        "--cron-threads", type=int, default=2, help="cron workers per server (default 2)"
+    )
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="odoo-bin servers on the database, as on separate machines (default 1)",
+    )
     parser.add_argument("--no-kill", action="store_true", help="measure only: kill no cron worker")
     parser.add_argument("--dsn", required=True, help="libpq connection string of the database")
     return parser.parse_args()
 
 
-PREPARE = """
-import time
-start = time.time()
-env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True))
-# the emails stay in the queue: this measures making them, not an SMTP server
-env.ref("mail.ir_cron_mail_scheduler_action").active = False
-company = env.company
-company.crisis_send_background_threshold = 500
-partners = env["res.partner"]
-for offset in range(0, {customers}, 5000):
-    partners |= env["res.partner"].create(
-        [
-            {{"name": f"Multiworker customer {{i}}", "email": f"mw{{i}}@example.com"}}
-            for i in range(offset, min(offset + 5000, {customers}))
-        ]
-    )
-    # written batch by batch: one flush of 100,000 contacts is very slow
-    env.flush_all()
-    env.cr.commit()
-    env.invalidate_all()
-crisis = env["crisis.crisis"].create(
-    {{"name": "Multi-worker send", "public_statement": "<p>We are on it.</p>"}}
-)
-crisis.action_approve_statement()
-env["crisis.impact"]._link_partners(crisis, partners.ids)
-env.cr.commit()
-print("PREPARED", crisis.id, len(crisis.impact_ids), round(time.time() - start, 1))
-"""
-
-
 def prepare(args):
     started = time.time()
-    result = subprocess.run(
-        [
-            sys.executable,
-            args.odoo_bin,
-            "shell",
-            "-c",
-            args.config,
-            "-d",
-            args.db,
-            "--no-http",
-            "--log-level=warn",
-        ],
-        input=PREPARE.format(customers=args.customers),
-        capture_output=True,
-        text=True,
-        check=False,
+    crisis_id, count = live_odoo.prepare_crisis(
+        args.odoo_bin, args.config, args.db, args.customers
     )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("PREPARED")]
-    if result.returncode or not lines:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit("preparing the database failed")
-    _tag, crisis_id, count, _seconds = lines[-1].split()
     log(f"prepared {count} affected customers in {time.time() - started:.1f} s")
-    return int(crisis_id)
+    return crisis_id
 
 
-def start_server(args):
-    command = [
-        sys.executable,
-        args.odoo_bin,
-        "-c",
-        args.config,
-        "-d",
-        args.db,
-        f"--http-port={args.port}",
-        "--workers=2",
-        f"--max-cron-threads={args.cron_threads}",
-        "--limit-time-real=600",
-        "--limit-time-cpu=600",
-        f"--logfile={args.logfile}",
-        "--log-level=info",
-    ]
-    server = subprocess.Popen(command, start_new_session=True)
-    proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{args.port}/xmlrpc/2/common")
-    for _try in range(120):
-        try:
-            proxy.version()
-            return server
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise SystemExit("the Odoo server did not start")
-
-
-def queue_send(args, crisis_id):
+def queue_send(port, db, crisis_id):
     """Notify every customer, through the external API, as the administrator."""
-    common = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{args.port}/xmlrpc/2/common")
-    uid = common.authenticate(args.db, "admin", "admin", {})
-    models = xmlrpc.client.ServerProxy(
-        f"http://127.0.0.1:{args.port}/xmlrpc/2/object", allow_none=True
-    )
+    call, _uid = live_odoo.login(port, db)
     started = time.time()
-    wizard_id = models.execute_kw(
-        args.db,
-        uid,
-        "admin",
-        "crisis.notify.wizard",
-        "create",
-        [{"crisis_id": crisis_id, "kind": "initial", "audience": "all"}],
-    )
-    models.execute_kw(args.db, uid, "admin", "crisis.notify.wizard", "action_send", [[wizard_id]])
+    live_odoo.notify_all(call, crisis_id)
     return time.time() - started
 
 
@@ -165,7 +91,7 @@ def progress(cursor, crisis_id):
     return cursor.fetchone()
 
 
-def worker_in_a_batch(cursor, server_pid):
+def worker_in_a_batch(cursor, server_pids):
     """The pid of a cron worker of this server holding a batch of recipients.
 
     PostgreSQL tells which connection holds the batch (``pg_locks``) and its
@@ -195,20 +121,22 @@ def worker_in_a_batch(cursor, server_pid):
         local_port = int(parts[3].rsplit(":", 1)[1])
         if local_port in ports:
             pid = int(line.split("pid=", 1)[1].split(",", 1)[0])
-            if pid != server_pid:
+            if pid not in server_pids:
                 return pid
     return None
 
 
 def check(cursor, crisis_id, customers):
+    """What the database says: one email notification per customer."""
     cursor.execute(
         """
         SELECT COUNT(*), MIN(count), MAX(count)
           FROM (SELECT message.res_id, COUNT(*) AS count
-                  FROM mail_mail mail
-                  JOIN mail_message message ON message.id = mail.mail_message_id
+                  FROM mail_notification notification
+                  JOIN mail_message message ON message.id = notification.mail_message_id
                   JOIN crisis_impact impact ON impact.id = message.res_id
                  WHERE message.model = 'crisis.impact' AND impact.crisis_id = %s
+                   AND notification.notification_type = 'email'
               GROUP BY message.res_id) AS per_line
         """,
         [crisis_id],
@@ -222,53 +150,123 @@ def check(cursor, crisis_id, customers):
     return failures
 
 
+def waiting(cursor, crisis_id):
+    """The ids of the emails of this crisis still in Odoo's mail queue."""
+    cursor.execute(
+        """
+        SELECT mail.id FROM mail_mail mail
+          JOIN mail_message message ON message.id = mail.mail_message_id
+          JOIN crisis_impact impact ON impact.id = message.res_id
+         WHERE message.model = 'crisis.impact' AND impact.crisis_id = %s
+           AND mail.state = 'outgoing'
+        """,
+        [crisis_id],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def wait_for_delivery(sink, cursor, crisis_id, customers, timeout):
+    """Wait until every email is accepted by the sink or waits in the queue,
+    and nothing moved for 5 seconds; return the ids of those waiting."""
+    last, still_since = None, time.time()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        left = waiting(cursor, crisis_id)
+        now = (sink.total, len(left))
+        if now != last:
+            last, still_since = now, time.time()
+        elif sink.total + len(left) >= customers and time.time() - still_since > 5:
+            return left
+        time.sleep(0.5)
+    return waiting(cursor, crisis_id)
+
+
+SEND_LEFT = """
+env["mail.mail"].browse({ids}).exists().send()
+env.cr.commit()
+"""
+
+
 def main():
     args = parse_args()
     crisis_id = prepare(args)
-    server = start_server(args)
+    sink = live_odoo.CountingSink().start()
+    servers = []
+    for number in range(args.servers):
+        # the first on the given port; the others, other machines, on their own
+        servers.append(
+            live_odoo.OdooServer(
+                args.odoo_bin,
+                args.config,
+                args.db,
+                args.logfile if not number else f"{args.logfile}.{number + 1}",
+                cron_threads=args.cron_threads,
+                port=args.port if not number else None,
+                smtp_port=sink.port,
+            )
+        )
+    server = servers[0]
     failures = []
     killed = None
+    connection = live_odoo.connect(args.dsn)
     try:
-        click = queue_send(args, crisis_id)
+        click = queue_send(server.port, args.db, crisis_id)
         log(f"Send clicked: the call returned in {click:.2f} s")
         started = time.time()
-        connection = psycopg2.connect(args.dsn)
-        connection.autocommit = True
         cursor = connection.cursor()
         state = None
         while time.time() - started < args.timeout:
             row = progress(cursor, crisis_id)
             if row:
-                _update_id, state, total, _sent, pending = row
+                _update_id, state, total, _made, pending = row
                 if state == "sent":
                     break
                 if not args.no_kill and killed is None and total and pending < total * 0.8:
-                    pid = worker_in_a_batch(cursor, server.pid)
+                    pid = worker_in_a_batch(cursor, {server.pid for server in servers})
                     if pid:
                         os.kill(pid, signal.SIGKILL)
                         killed = pid
                         log(f"killed cron worker {pid} mid-batch ({pending} pending)")
             time.sleep(0.01 if killed is None else 0.5)
-        elapsed = time.time() - started
-        row = progress(cursor, crisis_id)
-        _update_id, state, total, sent, pending = row
-        log(
-            f"update: {state}, {sent} emails queued of {total}, {pending} pending, "
-            f"{elapsed:.1f} s after the click ({total / elapsed:.0f} customers/s,"
-            f" {args.cron_threads} cron worker(s))"
+        left = wait_for_delivery(
+            sink, cursor, crisis_id, args.customers, args.timeout - (time.time() - started)
         )
+        elapsed = (sink.last_at or time.time()) - started
+        _update_id, state, total, made, pending = progress(cursor, crisis_id)
+        log(
+            f"update: {state}, {made} emails made of {total}, {pending} pending;"
+            f" {sink.total} accepted by the SMTP server, the last {elapsed:.1f} s after"
+            f" the click ({sink.total / elapsed:.0f} emails/s, {len(servers)} server(s) with"
+            f" {args.cron_threads} cron worker(s) each); {len(left)} waiting in Odoo's mail queue"
+        )
+        if left:
+            # as Odoo's mail queue will once their grace period is over
+            live_odoo.odoo_shell(
+                args.odoo_bin,
+                args.config,
+                args.db,
+                SEND_LEFT.format(ids=left),
+                f"--smtp={live_odoo.HOST}",
+                f"--smtp-port={sink.port}",
+            )
+            log(f"Odoo's mail queue sent the {len(left)} left: {sink.total} accepted")
         if killed is None and not args.no_kill:
             failures.append("no cron worker was caught in the middle of a batch")
-        if state != "sent" or sent != args.customers or total != args.customers:
-            failures.append(f"the update is {state} with {sent} emails queued of {total}")
+        if state != "sent" or made != args.customers or total != args.customers:
+            failures.append(f"the update is {state} with {made} emails made of {total}")
         failures += check(cursor, crisis_id, args.customers)
-        connection.close()
+        if sink.total != args.customers or len(sink.received) != args.customers:
+            failures.append(
+                f"the SMTP server accepted {sink.total} emails for {len(sink.received)}"
+                f" customers, {args.customers} expected"
+            )
+        if duplicates := sink.duplicates():
+            failures.append(f"{len(duplicates)} customers received the update twice or more")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        connection.close()
+        for running in servers:
+            running.stop()
+        sink.stop()
     for failure in failures:
         log(f"FAIL: {failure}")
     log("PASS" if not failures else "FAIL")

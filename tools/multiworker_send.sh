@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A large customer update on a real multi-worker Odoo (2 workers, 2 cron
-# workers), with a cron worker killed mid-batch: every customer emailed once.
+# workers; then two servers on one database, 1 cron worker each), with a cron
+# worker killed mid-batch: every customer emailed once, as a real SMTP server
+# (a local sink) counts.
 # Called by tools/test.sh; alone: bash tools/multiworker_send.sh [--customers N]
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MW_DB=${MW_DB:-crisis_multiworker}
@@ -19,11 +21,27 @@ rm -f "$LOGS/multiworker.log"
 "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$MW_DB" -i "$ADDON" \
     --without-demo=all --stop-after-init --log-level=warn --logfile="$LOGS/multiworker.log" \
     || die "installing $ADDON into $MW_DB failed (see $LOGS/multiworker.log)"
+# the same send on two servers (two machines: separate processes and ports,
+# one database and filestore), one cron worker each, on a copy made now
+db_psql -d postgres -c "DROP DATABASE IF EXISTS \"${MW_DB}_2\" WITH (FORCE)"
+db_psql -d postgres -c "CREATE DATABASE \"${MW_DB}_2\" TEMPLATE \"$MW_DB\""
+rm -rf "$STATE/data/filestore/${MW_DB}_2"
+[ ! -d "$STATE/data/filestore/$MW_DB" ] || cp -a "$STATE/data/filestore/$MW_DB" "$STATE/data/filestore/${MW_DB}_2"
 status=0
-"$VENV/bin/python" "$ROOT/tools/multiworker_send.py" \
-    --odoo-bin "$ODOO_SRC/odoo-bin" --config "$ODOO_CONF" --db "$MW_DB" --port "$MW_PORT" \
-    --logfile "$LOGS/multiworker.log" \
-    --dsn "host=$db_host port=$db_port user=$db_user password=$db_password dbname=$MW_DB" \
-    "$@" || status=$?
-db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$MW_DB\" WITH (FORCE)"
+run() {
+    local db=$1; shift
+    "$VENV/bin/python" "$ROOT/tools/multiworker_send.py" \
+        --odoo-bin "$ODOO_SRC/odoo-bin" --config "$ODOO_CONF" --db "$db" --port "$MW_PORT" \
+        --logfile "$LOGS/multiworker.log" \
+        --dsn "host=$db_host port=$db_port user=$db_user password=$db_password dbname=$db" \
+        "$@" || status=$?
+}
+say "multi-worker send: one server, two cron workers"
+run "$MW_DB" "$@"
+say "multi-worker send: two servers on one database, one cron worker each"
+run "${MW_DB}_2" --servers 2 --cron-threads 1 "$@"
+for db in "$MW_DB" "${MW_DB}_2"; do
+    db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+    rm -rf "$STATE/data/filestore/$db"
+done
 exit $status

@@ -26,7 +26,7 @@ rm -rf "$STATE/data/filestore/$TEST_DB"
     || die "installing $MODULES logged warnings or errors"
 
 # a large send on a real multi-worker Odoo, a cron worker killed mid-batch
-"$ROOT/tools/multiworker_send.sh" || die "the multi-worker send check failed (see above and $LOGS/multiworker.log)"
+"$ROOT/tools/multiworker_send.sh" --customers 5000 || die "the multi-worker send check failed (see above and $LOGS/multiworker.log)"
 
 say "running the tests"
 cd "$ROOT"

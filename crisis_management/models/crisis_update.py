@@ -626,7 +626,9 @@ class CrisisUpdate(models.Model):
         )
         if not testing:
             self.env.cr.commit()
-        mails.send(auto_commit=not testing)
+        # the reach job is woken once for the batch, not once per email
+        mails.with_context(crisis_reach_trigger_later=True).send(auto_commit=not testing)
+        self.env["crisis.update.recipient"]._crisis_trigger_apply()
 
     def action_cancel(self):
         """Stop a queued or sending update: the customers not emailed yet are not."""

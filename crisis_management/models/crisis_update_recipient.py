@@ -549,6 +549,11 @@ class CrisisUpdateRecipient(models.Model):
 
     @api.model
     def _crisis_trigger_apply(self):
+        """Wake the reach job, unless the caller does once for many changes
+        (context key ``crisis_reach_trigger_later``: a sending job delivering
+        its batch, one commit per email)."""
+        if self.env.context.get("crisis_reach_trigger_later"):
+            return
         cron = self.env.ref(APPLY_CRON_XMLID, raise_if_not_found=False)
         if cron and cron.active:
             cron.sudo()._trigger()

@@ -25,12 +25,23 @@ class MailMail(models.Model):
         self._crisis_trace_dropped()
         return super().unlink()
 
+    def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
+        """What the mail server answered, written on the notifications: the
+        reach traces follow it (see ``mail.notification.write``)."""
+        return super(
+            MailMail, self.with_context(crisis_mail_outcome=True)
+        )._postprocess_sent_message(
+            success_pids, failure_reason=failure_reason, failure_type=failure_type
+        )
+
     def _crisis_trace_dropped(self):
         """Emails to customers cancelled, or removed from the queue, before they
         were sent: Odoo leaves their notifications *ready*; the reach traces of
         their customers say *cancelled*. Sent or failed emails (Odoo removes
         them once their notification says so) are left as they are."""
-        mails = self.sudo().filtered(lambda mail: mail.model in CUSTOMER_DOCUMENTS)
+        mails = self.sudo().filtered(
+            lambda mail: mail.model in CUSTOMER_DOCUMENTS and mail.state in ("outgoing", "cancel")
+        )
         if not mails:
             return
         notifications = (

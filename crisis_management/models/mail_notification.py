@@ -10,6 +10,14 @@ class MailNotification(models.Model):
         SMS when the provider answers: the reach traces of the customer
         updates follow (``crisis.update.recipient``), in one query per call."""
         result = super().write(vals)
-        if "notification_status" in vals and self:
-            self.env["crisis.update.recipient"]._crisis_on_notifications(self)
+        if "notification_status" not in vals or not self:
+            return result
+        if self.env.context.get("crisis_reach_trigger_later") and not self.env.context.get(
+            "crisis_mail_outcome"
+        ):
+            # a sending job delivering its batch: Odoo's mail.mail._send marks
+            # each email's notifications failed before it sends it, then writes
+            # what happened, in the same transaction; only that is traced
+            return result
+        self.env["crisis.update.recipient"]._crisis_on_notifications(self)
         return result

@@ -207,7 +207,8 @@ class TestUnsubscribe(HttpCase, CrisisCase):
     def test_not_on_other_emails(self):
         """A message to the customer that is not a notice, and the followers'
         notifications, carry no unsubscribe link."""
-        line = self.line.with_user(self.user_crisis)
+        # kept in the queue to be read (Odoo sends a few emails at once in tests)
+        line = self.line.with_user(self.user_crisis).with_context(mail_notify_force_send=False)
         line.message_post(
             body="About your refund: it is on its way.",
             message_type="comment",
@@ -646,7 +647,7 @@ class TestUnsubscribedSkipped(CrisisCase):
         self.assertEqual(self.gone.contact_status, "to_contact")
         self.assertTrue(all(self._notices(line) for line in self.lines[1:]))
         # the log on the crisis counts them among the skipped
-        self.assertIn("1 customer(s) skipped", self.crisis.message_ids[0].body)
+        self.assertIn("1 skipped", self.crisis.message_ids[0].body)
 
     def test_other_crisis_and_blacklist_untouched(self):
         self.assertFalse(
