@@ -227,6 +227,7 @@ class CrisisCompensation(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = self._crisis_without_line_crisis(vals_list, create=True)
         self = self._crisis_check_values(vals_list, create=True)
         missing = [vals for vals in vals_list if not vals.get("reference")]
         impacts = self.env["crisis.impact"].browse(
@@ -251,6 +252,7 @@ class CrisisCompensation(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        [vals] = self._crisis_without_line_crisis([vals])
         self._crisis_check_values([vals])
         moved = self.browse()
         if not self._crisis_is_workflow():
@@ -274,6 +276,30 @@ class CrisisCompensation(models.Model):
         if moved:
             # and the record rules must still let them change it where it went
             moved.check_access("write")
+        return result
+
+    def _crisis_without_line_crisis(self, vals_list, create=False):
+        """``vals_list`` without the ``crisis_id`` that is the crisis of the
+        affected-customer line anyway (the line's in the values, or the one the
+        records have): CSV imports and integrators carry that column.
+
+        The crisis follows the line: any other crisis stays in the values, and
+        the workflow guard refuses it as any computed field.
+        """
+        result = []
+        for vals in vals_list:
+            if "crisis_id" in vals:
+                if "impact_id" in vals:
+                    impacts = self.env["crisis.impact"].browse(vals["impact_id"])
+                elif create:
+                    default = self.env.context.get("default_impact_id")
+                    impacts = self.env["crisis.impact"].browse(default)
+                else:
+                    impacts = self.impact_id
+                # sudo: only compared with the crisis given, whoever may read the line
+                if impacts and impacts.sudo().crisis_id.ids == [vals["crisis_id"]]:
+                    vals = {name: value for name, value in vals.items() if name != "crisis_id"}
+            result.append(vals)
         return result
 
     def _track_subtype(self, initial_values):

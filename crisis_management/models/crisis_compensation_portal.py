@@ -45,7 +45,7 @@ class CrisisCompensation(models.Model):
     is never delivered; a new request can be made.
     """
 
-    _inherit = "crisis.compensation"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "crisis.compensation"
 
     customer_response = fields.Selection(
         CUSTOMER_RESPONSES,

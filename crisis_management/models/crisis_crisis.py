@@ -1267,25 +1267,19 @@ class CrisisCrisis(models.Model):
 
         The database cascade would leave their ratings, messages, followers
         and activities behind: it runs none of Odoo's unlink.
+
+        Odoo runs the ``@api.ondelete`` guards in ``super()``, once these
+        children are gone: they run here first, while the crisis still has
+        what they guard (those of other modules too).
         """
         if not self:
             return True
-        # what super() checks first, while the lines are still there
+        # what super() checks first, while the children are still there
         self.check_access("unlink")
-        if not self.env.context.get(MODULE_UNINSTALL_FLAG):
-            self._unlink_except_with_customers()
-        # sudo: whether compensations exist, even those the user may not read
-        compensation = (
-            self.env["crisis.compensation"].sudo().search([("crisis_id", "in", self.ids)], limit=1)
-        )
-        if compensation:
-            raise UserError(
-                self.env._(
-                    "Crisis %(reference)s has compensations: archive the crisis instead of "
-                    "deleting it, or delete its compensations first.",
-                    reference=compensation.crisis_id.reference,
-                )
-            )
+        uninstalling = self.env.context.get(MODULE_UNINSTALL_FLAG)
+        for guard in self._ondelete_methods:
+            if guard._ondelete or not uninstalling:
+                guard(self)
         # sudo: the user may delete these crises, and their children go with them
         children = self.sudo().with_context(active_test=False)
         children.action_ids.unlink()
@@ -1328,6 +1322,21 @@ class CrisisCrisis(models.Model):
                     "Crisis %(reference)s has affected customers: archive it instead of "
                     "deleting it, or ask a Crisis Manager.",
                     reference=with_customers[0].reference,
+                )
+            )
+
+    @api.ondelete(at_uninstall=True)
+    def _unlink_except_with_compensations(self):
+        # sudo: whether compensations exist, even those the user may not read
+        compensation = (
+            self.env["crisis.compensation"].sudo().search([("crisis_id", "in", self.ids)], limit=1)
+        )
+        if compensation:
+            raise UserError(
+                self.env._(
+                    "Crisis %(reference)s has compensations: archive the crisis instead of "
+                    "deleting it, or delete its compensations first.",
+                    reference=compensation.crisis_id.reference,
                 )
             )
 

@@ -47,7 +47,7 @@ CALL_LOGGING = "crisis_call_logging"
 
 
 class CrisisImpact(models.Model):
-    _inherit = "crisis.impact"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "crisis.impact"
 
     call_count = fields.Integer(
         string="Calls",
@@ -415,7 +415,7 @@ class CrisisImpactJob(models.Model):
     as the user who clicked, and commits with the line id it reached.
     """
 
-    _inherit = "crisis.impact.job"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "crisis.impact.job"
 
     job_type = fields.Selection(
         [("add", "Add Customers"), ("call", "Call Customers")],

@@ -344,7 +344,7 @@ class CrisisUpdateRecipient(models.Model):
     """A customer of an update skipped because they unsubscribed from the
     notices of its crisis (see ``crisis.impact._crisis_recipient_state``)."""
 
-    _inherit = "crisis.update.recipient"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "crisis.update.recipient"
 
     state = fields.Selection(
         selection_add=[("unsubscribed", "Unsubscribed"), ("failed",)],

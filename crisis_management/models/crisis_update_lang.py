@@ -18,7 +18,7 @@ class CrisisUpdate(models.Model):
     moment as its text (``body``), as each customer was sent it.
     """
 
-    _inherit = "crisis.update"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "crisis.update"
 
     @api.model
     def _crisis_render_subjects(self, template, impact):

@@ -58,7 +58,7 @@ class MailRenderMixin(models.AbstractModel):
                 safe_eval.check_values(values)
                 # drop the <div> wrapping the template's nodes, as Odoo does
                 results[record.id] = Markup("".join(render(env_qweb, values))[5:-6])
-        except Exception:  # noqa: BLE001 - Odoo's renderer reports the error itself
+        except Exception:  # Odoo's renderer reports the error itself
             _logger.info("Rendering once failed, using Odoo's renderer", exc_info=True)
             return super()._render_template_qweb(
                 template_src, model, res_ids, add_context=add_context, options=given_options

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -47,6 +48,16 @@ class CrisisCase(TransactionCase):
             company_id=cls.company_2.id,
             company_ids=[(6, 0, cls.company_2.ids)],
         )
+        # a Crisis User who leads no crisis and is in no team
+        cls.user_outsider = new_test_user(
+            cls.env,
+            login="crisis_outsider",
+            name="Olga Outsider",
+            groups="crisis_management.group_crisis_user",
+        )
+        cls.user_portal_other = new_test_user(
+            cls.env, login="portal_other", name="Olga Other-Portal", groups="base.group_portal"
+        )
         cls.type_outage = cls.env.ref("crisis_management.crisis_type_service_outage")
         cls.stage_new = cls.env.ref("crisis_management.crisis_stage_new")
         cls.stage_responding = cls.env.ref("crisis_management.crisis_stage_responding")
@@ -54,6 +65,47 @@ class CrisisCase(TransactionCase):
         cls.stage_closed = cls.env.ref("crisis_management.crisis_stage_closed")
         cls.customers = cls.env["res.partner"].create(
             [{"name": f"Customer {i}", "email": f"customer{i}@example.com"} for i in range(5)]
+        )
+
+    @classmethod
+    def _create_second_manager(cls):
+        """A second Crisis Manager of the company: the one who may approve what
+        the first one prepared. Made by the tests that need one: every Crisis
+        Manager is an approver, with a reminder of each request."""
+        return new_test_user(
+            cls.env,
+            login="crisis_manager_b",
+            name="Bea Other-Manager",
+            groups="crisis_management.group_crisis_manager",
+        )
+
+    @classmethod
+    def _create_team(cls, name, leader=None, members=()):
+        """A crisis team led by ``leader`` (by default, whoever creates it), with
+        ``members``: (user, role) pairs."""
+        values = {
+            "name": name,
+            "member_ids": [
+                Command.create({"user_id": user.id, "role": role}) for user, role in members
+            ],
+        }
+        if leader:
+            values["leader_id"] = leader.id
+        return cls.env["crisis.team"].create(values)
+
+    @classmethod
+    def _create_crisis_user_team(cls, name="Recall team"):
+        """The Crisis User leads it; the other Crisis User is in it (sales)."""
+        return cls._create_team(name, cls.user_crisis, [(cls.user_crisis_2, "sales")])
+
+    @classmethod
+    def _create_manager_team(cls, name="Outage team"):
+        """The Crisis Manager leads it; the other Crisis User (technical) and the
+        Crisis User (communications) are in it."""
+        return cls._create_team(
+            name,
+            cls.user_manager,
+            [(cls.user_crisis_2, "technical"), (cls.user_crisis, "communications")],
         )
 
     @classmethod

@@ -30,16 +30,14 @@ class TestCallCampaign(CrisisCase):
             name="Bob Service",
             groups="crisis_management.group_crisis_user",
         )
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Response",
-                "leader_id": cls.user_manager.id,
-                "member_ids": [
-                    fields.Command.create({"user_id": cls.agent_a.id, "role": "customer_service"}),
-                    fields.Command.create({"user_id": cls.agent_b.id, "role": "customer_service"}),
-                    fields.Command.create({"user_id": cls.user_crisis_2.id, "role": "legal"}),
-                ],
-            }
+        cls.team = cls._create_team(
+            "Response",
+            cls.user_manager,
+            [
+                (cls.agent_a, "customer_service"),
+                (cls.agent_b, "customer_service"),
+                (cls.user_crisis_2, "legal"),
+            ],
         )
         cls.crisis = cls._create_crisis(
             user=cls.user_crisis,
@@ -371,18 +369,12 @@ class TestCallCampaign(CrisisCase):
     # ------------------------------------------------------------------
 
     def test_crisis_user_not_on_the_crisis_refused(self):
-        outsider = new_test_user(
-            self.env,
-            login="outsider",
-            name="Olga Outsider",
-            groups="crisis_management.group_crisis_user",
-        )
         with self.assertRaises(AccessError):
-            self._wizard(user=outsider).action_schedule()
+            self._wizard(user=self.user_outsider).action_schedule()
         self.assertFalse(self._calls())
         self._wizard().action_schedule()
         with self.assertRaises(AccessError):
-            self.l_no_email.with_user(outsider).action_call_reached()
+            self.l_no_email.with_user(self.user_outsider).action_call_reached()
         self.assertEqual(self.l_no_email.call_count, 0)
 
     def test_plain_employee_refused(self):

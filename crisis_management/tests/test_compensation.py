@@ -18,13 +18,7 @@ class TestCompensation(CrisisCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Recall team",
-                "leader_id": cls.user_crisis.id,
-                "member_ids": [(0, 0, {"user_id": cls.user_crisis_2.id, "role": "sales"})],
-            }
-        )
+        cls.team = cls._create_crisis_user_team()
         cls.crisis = cls._create_crisis(user=cls.user_crisis, team_id=cls.team.id)
         cls.impacts = cls.env["crisis.impact"].create(
             [{"crisis_id": cls.crisis.id, "partner_id": p.id} for p in cls.customers]
@@ -135,6 +129,40 @@ class TestCompensation(CrisisCase):
             compensation.action_approve()  # not submitted
         with self.assertRaises(UserError):
             compensation.action_deliver()  # not approved
+
+    def test_crisis_of_the_line_accepted_another_refused(self):
+        """Integrators and CSV imports carry the crisis column of an export: the
+        crisis of the compensation's line is accepted, another one refused."""
+        other = self._create_crisis(user=self.user_crisis, name="Another crisis")
+        Compensation = self.env["crisis.compensation"].with_user(self.user_crisis)
+        compensation = Compensation.create(
+            {"impact_id": self.impacts[0].id, "crisis_id": self.crisis.id, "amount": 20}
+        )
+        self.assertEqual(compensation.crisis_id, self.crisis)
+        compensation.write({"crisis_id": self.crisis.id, "amount": 30})
+        self.assertEqual(compensation.amount, 30)
+        with self.assertRaisesRegex(UserError, "Crisis cannot be set directly"):
+            Compensation.create(
+                {"impact_id": self.impacts[1].id, "crisis_id": other.id, "amount": 20}
+            )
+        with self.assertRaisesRegex(UserError, "Crisis cannot be set directly"):
+            compensation.write({"crisis_id": other.id})
+        self.assertEqual(compensation.crisis_id, self.crisis)
+        # an import of a file with the columns of an export
+        columns = ["impact_id/.id", "crisis_id/.id", "type", "amount"]
+        result = Compensation.load(
+            columns, [[str(self.impacts[1].id), str(self.crisis.id), "voucher", "15"]]
+        )
+        self.assertFalse(result["messages"])
+        imported = Compensation.browse(result["ids"])
+        self.assertEqual(imported.impact_id, self.impacts[1])
+        self.assertEqual(imported.crisis_id, self.crisis)
+        result = Compensation.load(
+            columns, [[str(self.impacts[2].id), str(other.id), "voucher", "15"]]
+        )
+        self.assertFalse(result["ids"])
+        self.assertIn("Crisis cannot be set directly", result["messages"][0]["message"])
+        self.assertFalse(self.impacts[2].compensation_ids)
 
     def test_totals_in_company_currency(self):
         self.env["res.currency.rate"].create(

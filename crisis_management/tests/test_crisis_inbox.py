@@ -11,7 +11,7 @@ from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import parse_qs, urlsplit
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -41,12 +41,6 @@ class CrisisInboxCase(CrisisCase, MockEmail):
         cls.company.email = "help@crisis-test.example.com"
         cls.user_crisis.email = "carol@crisis-test.example.com"
         cls.user_crisis_2.email = "dora@crisis-test.example.com"
-        cls.user_outsider = new_test_user(
-            cls.env,
-            login="crisis_user_3",
-            name="Olga Outsider",
-            groups="crisis_management.group_crisis_user",
-        )
         # a Crisis User leads the crisis, another one is the agent of the known customer
         cls.crisis = cls._create_crisis(user_id=cls.user_crisis.id)
         cls.known = cls.env["crisis.impact"]._link_partners(

@@ -1,3 +1,6 @@
+from unittest.mock import patch
+
+from odoo import api
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -10,14 +13,8 @@ class TestCrisisAccess(CrisisCase):
     def setUpClass(cls):
         super().setUpClass()
         # crisis led by the manager; crisis_user_2 is in its team
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Outage team",
-                "leader_id": cls.user_manager.id,
-                "member_ids": [
-                    (0, 0, {"user_id": cls.user_crisis_2.id, "role": "technical"}),
-                ],
-            }
+        cls.team = cls._create_team(
+            "Outage team", cls.user_manager, [(cls.user_crisis_2, "technical")]
         )
         cls.crisis = cls._create_crisis(team_id=cls.team.id)
         cls.impacts = cls.env["crisis.impact"].create(
@@ -71,6 +68,32 @@ class TestCrisisAccess(CrisisCase):
         # a manager may delete a crisis with customers
         own.with_user(self.user_manager).unlink()
         self.assertFalse(own.exists())
+
+    def test_deletion_guards_see_the_customers(self):
+        """Every ``@api.ondelete`` guard of a crisis, those other modules add
+        included, runs while the crisis still has its affected customers: Odoo
+        would run them once the lines are deleted, with nothing left to guard."""
+        crisis = self._create_crisis(user=self.user_crisis)
+        line = self.env["crisis.impact"].create(
+            {"crisis_id": crisis.id, "partner_id": self.customers[2].id}
+        )
+        seen = []
+
+        def _unlink_except_probe(crises):
+            seen.append(crises.impact_ids.ids)
+
+        guard = api.ondelete(at_uninstall=False)(_unlink_except_probe)
+        guards = [*self.env["crisis.crisis"]._ondelete_methods, guard]
+        with patch.object(self.registry["crisis.crisis"], "_ondelete_methods", guards):
+            # the addon's own guard refuses the Crisis User, the lines are kept
+            with self.assertRaisesRegex(UserError, "has affected customers"):
+                crisis.with_user(self.user_crisis).unlink()
+            self.assertTrue(line.exists())
+            # a Crisis Manager deletes the crisis; the guards saw its line
+            crisis.with_user(self.user_manager).unlink()
+        self.assertFalse(crisis.exists())
+        self.assertFalse(line.exists())
+        self.assertEqual(seen[0], line.ids)
 
     def test_crisis_user_edits_assigned_lines(self):
         assigned, other = self.impacts[1], self.impacts[0]

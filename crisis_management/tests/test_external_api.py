@@ -15,9 +15,7 @@ class TestExternalApi(HttpCase, CrisisCase, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.team = cls.env["crisis.team"].create(
-            {"name": "API team", "leader_id": cls.user_crisis.id}
-        )
+        cls.team = cls._create_team("API team", cls.user_crisis)
         cls.crisis = cls._create_crisis(user=cls.user_crisis, team_id=cls.team.id)
         cls.crisis.public_statement = "<p>We are on it.</p>"
         cls.impact = cls.env["crisis.impact"].create(
@@ -74,6 +72,64 @@ class TestExternalApi(HttpCase, CrisisCase, MockEmail):
         compensation = self.env["crisis.compensation"].browse(compensation_id)
         self.assertEqual(compensation.state, "draft")
         self.assertEqual(self.crisis.statement_state, "draft")
+
+    def test_crisis_of_the_line_accepted_over_xmlrpc(self):
+        """An integrator sends the crisis column it exported: the crisis of the
+        compensation's line is accepted, another one refused."""
+        user = self.user_crisis
+        other = self._create_crisis(user=user, name="Another crisis")
+        compensation_id = self._call(
+            user,
+            "crisis.compensation",
+            "create",
+            [{"impact_id": self.impact.id, "crisis_id": self.crisis.id, "amount": 50}],
+        )[0]
+        self.assertIs(
+            self._call(
+                user,
+                "crisis.compensation",
+                "write",
+                [compensation_id],
+                {"crisis_id": self.crisis.id, "amount": 60},
+            ),
+            True,
+        )
+        with self.assertRaisesRegex(Fault, "Crisis cannot be set directly"):
+            self._call(
+                user,
+                "crisis.compensation",
+                "create",
+                [{"impact_id": self.impact.id, "crisis_id": other.id, "amount": 50}],
+            )
+        with self.assertRaisesRegex(Fault, "Crisis cannot be set directly"):
+            self._call(
+                user, "crisis.compensation", "write", [compensation_id], {"crisis_id": other.id}
+            )
+        # an import of a file with the columns of an export
+        columns = ["impact_id/.id", "crisis_id/.id", "type", "amount"]
+        result = self._call(
+            user,
+            "crisis.compensation",
+            "load",
+            columns,
+            [[str(self.impact.id), str(self.crisis.id), "voucher", "15"]],
+        )
+        self.assertFalse(result["messages"])
+        result_other = self._call(
+            user,
+            "crisis.compensation",
+            "load",
+            columns,
+            [[str(self.impact.id), str(other.id), "voucher", "15"]],
+        )
+        self.assertFalse(result_other["ids"])
+        self.assertIn("Crisis cannot be set directly", result_other["messages"][0]["message"])
+        compensations = self.impact.compensation_ids
+        self.assertEqual(
+            compensations.ids, sorted([compensation_id, *result["ids"]], reverse=True)
+        )
+        self.assertEqual(compensations.crisis_id, self.crisis)
+        self.assertEqual(compensations.mapped("amount"), [15, 60])
 
     def test_workflow_buttons_over_xmlrpc(self):
         user, manager = self.user_crisis, self.user_manager

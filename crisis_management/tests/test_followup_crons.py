@@ -12,7 +12,6 @@ from datetime import date, datetime
 from freezegun import freeze_time
 
 import odoo
-from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
@@ -46,24 +45,13 @@ class TestUpdateCadenceCron(FollowupCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Checkout response",
-                "leader_id": cls.user_manager.id,
-                "member_ids": [
-                    Command.create({"user_id": cls.user_crisis.id, "role": "technical"}),
-                    Command.create({"user_id": cls.user_crisis_2.id, "role": "communications"}),
-                ],
-            }
+        cls.team = cls._create_team(
+            "Checkout response",
+            cls.user_manager,
+            [(cls.user_crisis, "technical"), (cls.user_crisis_2, "communications")],
         )
-        cls.team_without_communications = cls.env["crisis.team"].create(
-            {
-                "name": "Back office",
-                "leader_id": cls.user_manager.id,
-                "member_ids": [
-                    Command.create({"user_id": cls.user_crisis_2.id, "role": "technical"}),
-                ],
-            }
+        cls.team_without_communications = cls._create_team(
+            "Back office", cls.user_manager, [(cls.user_crisis_2, "technical")]
         )
 
     def _declare(self, **values):

@@ -15,7 +15,7 @@ from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -131,18 +131,7 @@ class TestReadOnlyCrisis(CrisisCase, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Recall team",
-                "member_ids": [(0, 0, {"user_id": cls.user_crisis_2.id, "role": "sales"})],
-            }
-        )
-        cls.outsider = new_test_user(
-            cls.env,
-            login="crisis_outsider",
-            name="Olga Outsider",
-            groups="crisis_management.group_crisis_user",
-        )
+        cls.team = cls._create_team("Recall team", members=[(cls.user_crisis_2, "sales")])
         cls.crisis = cls._create_crisis(
             user=cls.user_crisis, team_id=cls.team.id, public_statement=STATEMENT
         )
@@ -159,7 +148,7 @@ class TestReadOnlyCrisis(CrisisCase, MockEmail):
         self.assertTrue(self.crisis.with_user(self.user_crisis).can_edit, "the lead")
         self.assertTrue(self.crisis.with_user(self.user_crisis_2).can_edit, "a team member")
         self.assertTrue(self.crisis.with_user(self.user_manager).can_edit)
-        outsider_crisis = self.crisis.with_user(self.outsider)
+        outsider_crisis = self.crisis.with_user(self.user_outsider)
         self.assertFalse(outsider_crisis.can_edit)
         self.assertFalse(outsider_crisis.can_reopen)
         # the form lets them read, not type text that would be lost on save
@@ -170,12 +159,12 @@ class TestReadOnlyCrisis(CrisisCase, MockEmail):
         with self.assertRaises(AssertionError):
             form.stage_id = self.stage_responding
         # joining the team gives the right
-        self.team.member_ids = [(0, 0, {"user_id": self.outsider.id, "role": "technical"})]
+        self.team.member_ids = [(0, 0, {"user_id": self.user_outsider.id, "role": "technical"})]
         self.assertTrue(outsider_crisis.can_edit)
 
     def test_closed_crisis_is_read_only_but_a_manager_reopens_it(self):
         self._close(self.crisis)
-        for user in (self.user_crisis, self.user_crisis_2, self.outsider):
+        for user in (self.user_crisis, self.user_crisis_2, self.user_outsider):
             crisis = self.crisis.with_user(user)
             self.assertFalse(crisis.can_edit, user.name)
             self.assertFalse(crisis.can_reopen, user.name)
@@ -198,7 +187,7 @@ class TestReadOnlyCrisis(CrisisCase, MockEmail):
         self.assertTrue(self.crisis.with_user(self.user_crisis).can_edit, "reopened")
 
     def test_form_follows_can_edit(self):
-        arch = self._form_arch(self.outsider)
+        arch = self._form_arch(self.user_outsider)
 
         def field(name):
             return arch.xpath(f"//field[@name='{name}'][not(ancestor::field)]")
@@ -281,12 +270,7 @@ class TestCompensationGuidance(CrisisCase, MockEmail):
         cls.impacts = cls.env["crisis.impact"].create(
             [{"crisis_id": cls.crisis.id, "partner_id": p.id} for p in cls.customers[:2]]
         )
-        cls.user_manager_b = new_test_user(
-            cls.env,
-            login="crisis_manager_b",
-            name="Berta Other-Manager",
-            groups="crisis_management.group_crisis_manager",
-        )
+        cls.user_manager_b = cls._create_second_manager()
         cls.approvers = (
             cls.env.ref("crisis_management.group_crisis_manager")
             .users.filtered(lambda user: user.active and not user.share)

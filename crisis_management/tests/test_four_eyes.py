@@ -9,7 +9,7 @@ import xmlrpc.client
 from xmlrpc.client import Fault
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, HttpCase, new_test_user, tagged, users
+from odoo.tests import Form, HttpCase, tagged, users
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -26,19 +26,8 @@ class FourEyesCase(CrisisCase):
     def setUpClass(cls):
         super().setUpClass()
         # a second Crisis Manager: the one who may approve what the first prepared
-        cls.user_manager_b = new_test_user(
-            cls.env,
-            login="crisis_manager_b",
-            name="Bea Other-Manager",
-            groups="crisis_management.group_crisis_manager",
-        )
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Four-eyes team",
-                "leader_id": cls.user_crisis.id,
-                "member_ids": [(0, 0, {"user_id": cls.user_crisis_2.id, "role": "sales"})],
-            }
-        )
+        cls.user_manager_b = cls._create_second_manager()
+        cls.team = cls._create_crisis_user_team("Four-eyes team")
 
 
 @tagged("post_install", "-at_install")
@@ -376,14 +365,8 @@ class TestFourEyesMessage(FourEyesCase, MockEmail):
         self.assertEqual(len(self.crisis.update_ids), 1)
 
     def test_only_a_crisis_member_requests_and_the_writer_discards(self):
-        outsider = new_test_user(
-            self.env,
-            login="crisis_outsider",
-            name="Olaf Outsider",
-            groups="crisis_management.group_crisis_user",
-        )
         with self.assertRaises(AccessError):
-            self.crisis.with_user(outsider)._crisis_request_message_approval(EDITED)
+            self.crisis.with_user(self.user_outsider)._crisis_request_message_approval(EDITED)
         self.crisis.with_user(self.user_crisis)._crisis_request_message_approval(EDITED)
         with self.assertRaises(AccessError):
             self.crisis.with_user(self.user_crisis_2).action_discard_edited_message()

@@ -1,17 +1,28 @@
+import base64
 import importlib.util
 
+from odoo.modules.module import get_module_icon
 from odoo.tests import tagged
-from odoo.tools import file_path
+from odoo.tools import file_open, file_path
 
 from .common import CrisisCase
 
 
 @tagged("post_install", "-at_install")
 class TestInstall(CrisisCase):
-    def test_module_is_an_installed_application(self):
+    def test_apps_and_home_menu_show_the_application(self):
+        """Apps lists the addon as an application with its own icon (not
+        Odoo's default one), and the home menu shows that icon."""
         module = self.env["ir.module.module"].search([("name", "=", "crisis_management")])
-        self.assertEqual(module.state, "installed")
         self.assertTrue(module.application)
+        self.assertEqual(module.icon, "/crisis_management/static/description/icon.png")
+        self.assertEqual(
+            get_module_icon("crisis_management"), "/crisis_management/static/description/icon.png"
+        )
+        root = self.env.ref("crisis_management.crisis_menu_root")
+        self.assertEqual(root.web_icon, "crisis_management,static/description/icon.png")
+        with file_open("crisis_management/static/description/icon.png", "rb") as icon:
+            self.assertEqual(base64.b64decode(root.web_icon_data), icon.read())
 
     def test_default_stages(self):
         stages = self.env["crisis.stage"].search([])

@@ -18,13 +18,7 @@ class TestMemberUsers(CrisisCase):
             name="Nina Newcomer",
             groups="crisis_management.group_crisis_user",
         )
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Outage team",
-                "leader_id": cls.user_crisis.id,
-                "member_ids": [Command.create({"user_id": cls.user_crisis_2.id, "role": "legal"})],
-            }
-        )
+        cls.team = cls._create_team("Outage team", cls.user_crisis, [(cls.user_crisis_2, "legal")])
         cls.crisis = cls._create_crisis(team_id=cls.team.id)
         cls.impact = cls.env["crisis.impact"].create(
             {"crisis_id": cls.crisis.id, "partner_id": cls.customers[0].id}

@@ -52,16 +52,7 @@ class TestPlaybook(CrisisCase):
                 ],
             }
         )
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Outage team",
-                "leader_id": cls.user_manager.id,
-                "member_ids": [
-                    (0, 0, {"user_id": cls.user_crisis_2.id, "role": "technical"}),
-                    (0, 0, {"user_id": cls.user_crisis.id, "role": "communications"}),
-                ],
-            }
-        )
+        cls.team = cls._create_manager_team()
 
     @freeze_time("2026-06-01 12:00:00")
     def test_apply_assigns_by_role_with_deadlines(self):

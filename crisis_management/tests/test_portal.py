@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import CrisisCase
 
@@ -28,9 +28,6 @@ class TestPortal(HttpCase, CrisisCase):
         cls.paula = cls.user_portal.partner_id
         cls.paula.write({"parent_id": cls.acme.id, "email": "paula@example.com"})
         cls.zed = env["res.partner"].create({"name": "Zed Elsewhere", "email": "zed@example.com"})
-        cls.user_portal_other = new_test_user(
-            env, login="portal_other", name="Olga Other-Portal", groups="base.group_portal"
-        )
         Impact = env["crisis.impact"]
 
         cls.crisis = cls._create_crisis(

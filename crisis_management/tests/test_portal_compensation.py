@@ -35,9 +35,6 @@ class TestPortalCompensation(HttpCase, CrisisCase):
         )
         cls.user_portal.partner_id.write({"parent_id": cls.acme.id, "email": "paula@example.com"})
         cls.zed = env["res.partner"].create({"name": "Zed Elsewhere", "email": "zed@example.com"})
-        cls.user_portal_other = new_test_user(
-            env, login="portal_other", name="Olga Other-Portal", groups="base.group_portal"
-        )
         # requests Zed's compensation (nobody approves their own request)
         cls.user_requester = new_test_user(
             env,

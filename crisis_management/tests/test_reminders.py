@@ -40,6 +40,23 @@ class TestReminders(CrisisCase):
             [("res_model", "=", records._name), ("res_id", "in", records.ids)]
         )
 
+    def _set_step_lead_time(self, user, hours):
+        """``user`` sets the step reminder lead time of their company in the
+        Crisis Settings (24 h until then)."""
+        settings = self.env["crisis.config.settings"].with_user(user).create({})
+        self.assertEqual(settings.crisis_step_reminder_hours, 24)
+        settings.crisis_step_reminder_hours = hours
+        settings.action_save()
+
+    def _remind_steps(self, env):
+        """Run the step reminders' cron in ``env``; return the steps it reminded."""
+        Activity = env["mail.activity"]
+        last = Activity.search([], order="id desc", limit=1).id or 0
+        env["crisis.action"]._cron_remind_steps()
+        return Activity.search([("id", ">", last), ("res_model", "=", "crisis.action")]).mapped(
+            "res_id"
+        )
+
     def test_step_reminders_once_per_deadline(self):
         Action = self.env["crisis.action"]
         with freeze_time("2026-04-01 08:30:00"):
@@ -80,16 +97,37 @@ class TestReminders(CrisisCase):
         self.assertEqual(chinese.note, english.note, "the crisis, named alike")
 
     def test_step_reminder_lead_time_setting(self):
-        # the second step is due 72 h after declaration: with a 96 h lead time it is
-        # reminded at once; the setting is the company's, from the Crisis Settings
-        settings = self.env["crisis.config.settings"].with_user(self.user_manager).create({})
-        self.assertEqual(settings.crisis_step_reminder_hours, 24)
-        settings.crisis_step_reminder_hours = 96
-        settings.action_save()
+        """The lead time is each company's, from the Crisis Settings: both
+        companies have a step due 72 h after declaration, reminded at once
+        where the lead time is 96 h, not where it is 24 h."""
+        with freeze_time("2026-04-01 08:00:00"):
+            crisis_2 = self._create_crisis(
+                user=self.user_manager_2, company_id=self.company_2.id, name="Other company's"
+            )
+            plan_2 = self.env["crisis.action.plan"].create(
+                {"name": "Outage response", "crisis_id": crisis_2.id}
+            )
+            step_2 = self.env["crisis.action"].create(
+                {
+                    "name": "Write the report",
+                    "plan_id": plan_2.id,
+                    "user_id": self.user_manager_2.id,
+                    "date_deadline": "2026-04-04 08:00:00",
+                }
+            )
+        self.assertEqual(self.second.date_deadline, step_2.date_deadline)
+        Action = self.env["crisis.action"]
+        self._set_step_lead_time(self.user_manager_2, 96)
+        self.assertEqual(self.company_2.crisis_step_reminder_hours, 96)
+        with freeze_time("2026-04-01 08:30:00"):
+            Action._cron_remind_steps()
+        self.assertEqual(len(self._activities(step_2)), 1)
+        self.assertFalse(self._activities(self.second), "24 h in the main company")
+        self._set_step_lead_time(self.user_manager, 96)
         self.assertEqual(self.company.crisis_step_reminder_hours, 96)
         with freeze_time("2026-04-01 08:30:00"):
-            self.env["crisis.action"]._cron_remind_steps()
-            self.assertEqual(len(self._activities(self.second)), 1)
+            Action._cron_remind_steps()
+        self.assertEqual(len(self._activities(self.second)), 1)
         with self.assertRaises(ValidationError):
             self.company.crisis_step_reminder_hours = -1
 
@@ -97,18 +135,15 @@ class TestReminders(CrisisCase):
         """A second worker skips the steps the first one holds.
 
         It runs on a real second connection, which sees only committed data:
-        the steps of the demo data, installed with the addon, due by now.
+        the steps of the demo data, installed with the addon, due by now
+        (within their company's lead time).
         """
-        due_sql = (
-            "SELECT id FROM crisis_action WHERE state IN ('todo', 'in_progress')"
-            " AND user_id IS NOT NULL AND date_deadline <= (now() AT TIME ZONE 'UTC')"
-            " + interval '24 hours' AND reminded_deadline IS DISTINCT FROM date_deadline"
-        )
         with odoo.sql_db.db_connect(self.env.cr.dbname).cursor() as other_cr:
-            other_cr.execute(due_sql)
-            committed_due = [row[0] for row in other_cr.fetchall()]
-            self.assertTrue(committed_due, "the demo data holds due steps")
+            other = odoo.api.Environment(other_cr, odoo.SUPERUSER_ID, {})
+            # alone, the second worker reminds the committed steps due by now
+            committed_due = self._remind_steps(other)
             other_cr.rollback()
+            self.assertTrue(committed_due, "the demo data holds due steps")
 
             # the first worker (this test's transaction) takes them
             self.env["crisis.action"]._cron_remind_steps()
@@ -118,14 +153,7 @@ class TestReminders(CrisisCase):
             # the second worker, at the same time, finds them locked (were it to
             # wait for them instead, it would fail after 5 s instead of hanging)
             other_cr.execute("SET lock_timeout = '5s'")
-            other = odoo.api.Environment(other_cr, odoo.SUPERUSER_ID, {})
-            other["crisis.action"]._cron_remind_steps()
-            other_cr.execute(
-                "SELECT COUNT(*) FROM mail_activity WHERE res_model = 'crisis.action'"
-                " AND res_id = ANY(%s)",
-                [committed_due],
-            )
-            self.assertEqual(other_cr.fetchone()[0], 0, "nothing created twice")
+            self.assertFalse(self._remind_steps(other), "nothing reminded twice")
             other_cr.rollback()
 
     def test_sla_escalation_once(self):

@@ -28,16 +28,7 @@ class TestWhereWorkIs(CrisisCase):
         # chatter as users see it: tracking on
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
         cls.outsider = cls.user_internal
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Payments squad",
-                "leader_id": cls.user_manager.id,
-                "member_ids": [
-                    Command.create({"user_id": cls.user_crisis_2.id, "role": "technical"}),
-                    Command.create({"user_id": cls.user_crisis.id, "role": "communications"}),
-                ],
-            }
-        )
+        cls.team = cls._create_manager_team("Payments squad")
 
     # ------------------------------------------------------------------
     # My Crises, My Steps, the steps board

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.models import MAGIC_COLUMNS
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import CrisisCase
 
@@ -79,13 +79,7 @@ class TestWorkflowGuard(CrisisCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.team = cls.env["crisis.team"].create(
-            {
-                "name": "Recall team",
-                "leader_id": cls.user_crisis.id,
-                "member_ids": [(0, 0, {"user_id": cls.user_crisis_2.id, "role": "sales"})],
-            }
-        )
+        cls.team = cls._create_crisis_user_team()
         cls.crisis = cls._create_crisis(user=cls.user_crisis, team_id=cls.team.id)
         cls.crisis.public_statement = "<p>We are on it.</p>"
         cls.impacts = cls.env["crisis.impact"].create(
@@ -372,9 +366,7 @@ class TestWorkflowGuard(CrisisCase):
         with self.assertRaisesRegex(UserError, "their own request"):
             other.with_user(self.user_manager).action_approve()
         # someone else approves
-        second_manager = new_test_user(
-            self.env, login="crisis_manager_b", groups="crisis_management.group_crisis_manager"
-        )
+        second_manager = self._create_second_manager()
         compensation.with_user(second_manager).action_approve()
         self.assertEqual(compensation.approved_by_id, second_manager)
 
@@ -388,10 +380,7 @@ class TestWorkflowGuard(CrisisCase):
         with self.assertRaisesRegex(UserError, "their own request"):
             compensation.with_user(self.user_crisis_2).action_approve()
         # a third person approves it under the limit
-        third = new_test_user(
-            self.env, login="crisis_user_c", groups="crisis_management.group_crisis_user"
-        )
-        compensation.with_user(third).action_approve()
+        compensation.with_user(self.user_outsider).action_approve()
         self.assertEqual(compensation.state, "approved")
 
     def test_requester_must_be_an_allowed_field_only_in_draft(self):

@@ -1,4 +1,5 @@
 from . import crisis_domain_mixin
+from . import crisis_impact_selection_mixin
 from . import crisis_impact_wizard
 from . import crisis_compensation_wizard
 from . import crisis_config_settings

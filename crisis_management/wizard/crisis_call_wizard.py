@@ -20,7 +20,10 @@ class CrisisCallWizard(models.TransientModel):
     """
 
     _name = "crisis.call.wizard"
+    _inherit = ["crisis.impact.selection.mixin"]
     _description = "Call Affected Customers"
+    # "Call Customers" on a selection of affected customers: all of them
+    _crisis_selection_audience = "all"
 
     crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="crisis_id.company_id")
@@ -52,17 +55,6 @@ class CrisisCallWizard(models.TransientModel):
         help="Within the response time of the crisis's severity (Crisis Settings).",
     )
     assignment = fields.Text(string="Assigned To", compute="_compute_assignment")
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        # "Call Customers" on a selection of affected customers
-        impacts = self.env["crisis.impact"]._crisis_context_selection()
-        if impacts:
-            values["crisis_id"] = impacts.crisis_id.id
-            values["impact_ids"] = [fields.Command.set(impacts.ids)]
-            values["audience"] = "all"
-        return values
 
     def _target_domain(self):
         self.ensure_one()

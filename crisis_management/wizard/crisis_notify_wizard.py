@@ -18,6 +18,7 @@ KIND_TEMPLATES = {
 
 class CrisisNotifyWizard(models.TransientModel):
     _name = "crisis.notify.wizard"
+    _inherit = ["crisis.impact.selection.mixin"]
     _description = "Notify Affected Customers"
 
     crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade")
@@ -109,12 +110,7 @@ class CrisisNotifyWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        # "Notify" on a selection of affected customers
-        impacts = self.env["crisis.impact"]._crisis_context_selection()
-        if impacts:
-            values["crisis_id"] = impacts.crisis_id.id
-            values["impact_ids"] = [fields.Command.set(impacts.ids)]
-            values["audience"] = "selection"
+        # the first update of a crisis is its initial notice
         if (
             values.get("crisis_id")
             and "kind" in fields_list

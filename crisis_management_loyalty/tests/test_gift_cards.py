@@ -55,7 +55,7 @@ class TestGiftCards(CronMixinCase, HttpCase, CrisisCase):
         )
 
     @classmethod
-    def _request(cls, impact, amount=20.0, type="voucher", **values):  # noqa: A002
+    def _request(cls, impact, amount=20.0, type="voucher", **values):
         return (
             cls.env["crisis.compensation"]
             .with_user(cls.user_crisis)

@@ -2,7 +2,7 @@ from odoo import models
 
 
 class CrisisCrisis(models.Model):
-    _inherit = "crisis.crisis"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "crisis.crisis"
 
     def _crisis_stage_notice_values(self, kind):
         """Stage notices go by SMS too when the company says so."""

@@ -22,7 +22,7 @@ class CrisisImpact(models.Model):
     in mass mode: one ``sms.sms`` per customer in Odoo's SMS queue, made in one
     ``create`` per batch, and a log of the text on the customer's line."""
 
-    _inherit = "crisis.impact"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "crisis.impact"
 
     sms_state = fields.Selection(
         SMS_STATES,

@@ -58,7 +58,7 @@ class CrisisUpdateRecipient(models.Model):
     self-reported ones no agent verified in ``unverified``.
     """
 
-    _inherit = "crisis.update.recipient"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "crisis.update.recipient"
     _crisis_workflow_fields = (
         *CoreRecipient._crisis_workflow_fields,
         "sms_state",

@@ -1,31 +1,18 @@
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.crisis_management.tests.common import CrisisCase
 
 
-class CrisisDashboardCase(TransactionCase):
-    """A Crisis Manager, a Crisis User, a plain employee, and a real and a drill
-    crisis, each with an open corrective action."""
+class CrisisDashboardCase(CrisisCase):
+    """The users of the crisis tests (a Crisis Manager, a Crisis User, a plain
+    employee, ...), and a real and a drill crisis, each with an open corrective
+    action."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.dashboard = cls.env.ref(
             "spreadsheet_dashboard_crisis_management.spreadsheet_dashboard_crisis"
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="dashboard_manager",
-            name="Dana Dashboard-Manager",
-            groups="base.group_user,crisis_management.group_crisis_manager",
-        )
-        cls.crisis_user = new_test_user(
-            cls.env,
-            login="dashboard_crisis_user",
-            name="Cody Crisis-User",
-            groups="base.group_user,crisis_management.group_crisis_user",
-        )
-        cls.employee = new_test_user(
-            cls.env, login="dashboard_employee", name="Eve Employee", groups="base.group_user"
         )
         cls.crisis = cls._create_crisis_with_action(
             "Dashboard: frozen ovens", "Dashboard: swap the thermostat supplier", drill=False

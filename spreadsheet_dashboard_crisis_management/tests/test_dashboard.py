@@ -42,7 +42,7 @@ class TestCrisisDashboard(CrisisDashboardCase):
         for domain in domains:
             self.assertIn(["is_drill", "=", False], domain)
 
-    @users("dashboard_manager")
+    @users("crisis_manager")
     def test_manager_sees_the_dashboard(self):
         dashboards = self.env["spreadsheet.dashboard"].search([])
         self.assertIn(self.dashboard, dashboards)
@@ -52,7 +52,7 @@ class TestCrisisDashboard(CrisisDashboardCase):
 
     def test_hidden_without_the_manager_group(self):
         """a Crisis User and a plain employee do not see it in the Dashboards app"""
-        for user in (self.crisis_user, self.employee):
+        for user in (self.user_crisis, self.user_internal):
             with self.subTest(user=user.login):
                 Dashboard = self.env["spreadsheet.dashboard"].with_user(user)
                 self.assertNotIn(self.dashboard, Dashboard.search([]))
@@ -62,8 +62,8 @@ class TestCrisisDashboard(CrisisDashboardCase):
     def test_sample_without_crises(self):
         """a manager whose company has no crisis yet sees the sample dashboard"""
         company = self.env["res.company"].create({"name": "Crisis-free Company"})
-        self.manager.write({"company_ids": [(4, company.id)], "company_id": company.id})
-        dashboard = self.dashboard.with_user(self.manager).with_company(company)
+        self.user_manager.write({"company_ids": [(4, company.id)], "company_id": company.id})
+        dashboard = self.dashboard.with_user(self.user_manager).with_company(company)
         result = dashboard.get_readonly_dashboard()
         self.assertTrue(result.get("is_sample"))
         with file_open(self.dashboard.sample_dashboard_file_path) as sample:

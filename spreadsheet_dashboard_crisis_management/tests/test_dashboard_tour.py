@@ -13,5 +13,5 @@ class TestCrisisDashboardTour(CrisisDashboardCase, HttpCase):
         self.start_tour(
             "/odoo/dashboards",
             "spreadsheet_dashboard_crisis_management_tour",
-            login="dashboard_manager",
+            login="crisis_manager",
         )
