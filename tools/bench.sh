@@ -14,6 +14,11 @@
 #   credit_notes   bench_credit_notes.py: 1,000 compensations delivered as credit
 #                  notes (accounting bridge)
 #   gift_cards     bench_gift_cards.py: 1,000 gift cards issued (loyalty bridge)
+#   delivery       bench_delivery.py: 20,000 emails from the click to the last one
+#                  accepted by a real SMTP server, on real odoo-bin servers with
+#                  1 and 2 cron workers, against Odoo's composer + mail queue
+#                  (about an hour with --runs 3; it copies the database, and
+#                  drops its copies)
 # A bridge module a picked benchmark measures is installed (or updated) first.
 # BENCH_SCRIPTS picks some of them (default: all, in that order); the
 # arguments go to each script picked (all take -c, -d, --n and --runs; see
@@ -22,10 +27,11 @@
 #   BENCH_SCRIPTS=notify bash tools/bench.sh --n 2000 --profile
 #   make bench BENCH_SCRIPTS="notify crons" BENCH_ARGS="--runs 1"
 # A failed script does not stop the others; the exit status is 1 when one failed.
-# Everything the benchmarks write is rolled back: the database does not grow.
+# Everything the benchmarks write is rolled back (delivery works on copies it
+# drops): the database does not grow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 BENCH_DB=${BENCH_DB:-crisis_bench}
-BENCH_SCRIPTS=${BENCH_SCRIPTS:-add_customers notify crons signals calls sms credit_notes gift_cards}
+BENCH_SCRIPTS=${BENCH_SCRIPTS:-add_customers notify crons signals calls sms credit_notes gift_cards delivery}
 
 "$ROOT/tools/setup.sh"
 source "$ROOT/tools/pg.sh"

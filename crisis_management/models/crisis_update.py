@@ -392,7 +392,7 @@ class CrisisUpdate(models.Model):
                 self.env.invalidate_all()
                 self._crisis_trigger_sending()
                 continue
-            except Exception:  # noqa: BLE001 - the customers of this batch are marked failed
+            except Exception:  # the customers of this batch are marked failed
                 _logger.exception("Crisis update %s: emails could not be made", update.id)
                 self.env.invalidate_all()
                 as_workflow(batch).write({"state": "failed"})
@@ -625,7 +625,9 @@ class CrisisUpdate(models.Model):
             threading.current_thread(), "testing", False
         )
         if not testing:
-            self.env.cr.commit()
+            # as Odoo's mail queue does (process_email_queue): the scheduler's
+            # transaction, committed before anything leaves for the SMTP server
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         # the reach job is woken once for the batch, not once per email
         mails.with_context(crisis_reach_trigger_later=True).send(auto_commit=not testing)
         self.env["crisis.update.recipient"]._crisis_trigger_apply()

@@ -21,7 +21,7 @@ class CrisisUpdate(models.Model):
     its ``sms.sms`` in Odoo's SMS queue, which sends them in its own job.
     """
 
-    _inherit = "crisis.update"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "crisis.update"
     _crisis_workflow_fields = (
         *CoreUpdate._crisis_workflow_fields,
         "channel",
