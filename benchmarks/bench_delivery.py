@@ -34,7 +34,6 @@ Run it with ``make bench BENCH_SCRIPTS=delivery BENCH_ARGS="--n 20000 --runs 3"`
 The exit status is 1 when a target or a check fails.
 """
 
-import argparse
 import configparser
 import os
 import shutil
@@ -47,6 +46,7 @@ import psycopg2
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 
+import benchlib
 import live_odoo  # found through tools/, inserted just above
 
 TEMPLATE_XMLID = ("crisis_management", "mail_template_impact_initial")
@@ -56,11 +56,7 @@ COMPOSER_CHUNK = 10000
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", default="crisis_bench", help="database to copy")
-    parser.add_argument("--n", type=int, default=20000, help="customers (default 20000)")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each way (default 3)")
+    parser = benchlib.base_parser(__doc__.splitlines()[0], customers=20000)
     parser.add_argument(
         "--ways",
         default="ours:1,ours:2,odoo",

@@ -50,6 +50,19 @@ def measure(cr, result):
     result["queries"] = result.get("queries", 0) + cr.sql_log_count - queries
 
 
+def base_parser(description, customers=10000):
+    """The options every benchmark takes: the Odoo configuration file, the
+    database, the number of customers and of runs."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
+    parser.add_argument("-d", "--database", default="crisis_bench", help="database to use")
+    parser.add_argument(
+        "--n", type=int, default=customers, help=f"customers (default {customers})"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="measurements of each (default 3)")
+    return parser
+
+
 def comparison_args(argv, description, unit, max_ratio):
     """The options of a benchmark of ours against Odoo's own way, parsed.
 
@@ -57,11 +70,7 @@ def comparison_args(argv, description, unit, max_ratio):
         ``--max-queries-per-<unit>`` (``args.max_queries_per_<unit>``)
     :param max_ratio: the default target of ``--max-ratio`` (ours / Odoo's time)
     """
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", default="crisis_bench", help="database to use")
-    parser.add_argument("--n", type=int, default=10000, help="customers (default 10000)")
-    parser.add_argument("--runs", type=int, default=3, help="measurements of each (default 3)")
+    parser = base_parser(description)
     parser.add_argument(
         "--max-ratio",
         type=float,
