@@ -15,6 +15,7 @@ import pytz
 
 from odoo import fields, http
 from odoo.http import request
+from odoo.osv import expression
 from odoo.tools import SQL, format_datetime
 
 from .utils import is_id
@@ -95,12 +96,14 @@ class CrisisStatusPage(http.Controller):
         return company
 
     def _status_domain(self):
-        """The crises anyone may read of: published, real, statement approved."""
-        return [
-            ("is_published", "=", True),
-            ("is_drill", "=", False),
-            ("statement_state", "=", "approved"),
-        ]
+        """The crises anyone may read of: published, and they may speak to
+        their customers (the gate as a domain: real, statement approved)."""
+        return expression.AND(
+            [
+                [("is_published", "=", True)],
+                request.env["crisis.crisis"]._crisis_speak_domain(),
+            ]
+        )
 
     def _status_crises_domain(self, company):
         """The company's crises on its page: open ones, and those resolved lately."""

@@ -15,6 +15,12 @@ from . import crisis_action
 from . import crisis_update
 from . import crisis_update_recipient
 from . import crisis_crisis
+from . import crisis_crisis_impact
+from . import crisis_crisis_response
+from . import crisis_crisis_statement
+from . import crisis_crisis_sla
+from . import crisis_crisis_cadence
+from . import crisis_crisis_notify
 from . import crisis_crisis_kpi
 from . import crisis_impact
 from . import crisis_impact_job

@@ -54,11 +54,10 @@ class CrisisImpact(models.Model):
 
     @api.model
     def _crisis_portal_visible_domain(self):
-        """Lines a customer may see at all, whoever they are."""
-        return [
-            ("crisis_id.statement_state", "=", "approved"),
-            ("crisis_id.is_drill", "=", False),
-        ]
+        """Lines a customer may see at all, whoever they are: of crises that
+        may speak to their customers (the gate as a domain,
+        ``crisis.crisis._crisis_speak_domain``)."""
+        return [("crisis_id", "any", self.env["crisis.crisis"]._crisis_speak_domain())]
 
     @api.model
     def _get_thread_with_access(self, thread_id, mode="read", **kwargs):

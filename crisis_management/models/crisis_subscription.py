@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL, consteq, email_normalize
 
 from odoo.addons.base.models.res_partner import _lang_get
@@ -131,14 +132,16 @@ class CrisisSubscription(models.Model):
 
     @api.model
     def _crisis_open_domain(self):
-        """The crises anyone may subscribe to: published (so real, with an
-        approved statement), not a drill, not closed."""
-        return [
-            ("is_published", "=", True),
-            ("is_drill", "=", False),
-            ("statement_state", "=", "approved"),
-            ("stage_id.is_closed", "=", False),
-        ]
+        """The crises anyone may subscribe to: published, not closed, and they
+        may speak to their customers (the gate as a domain,
+        ``crisis.crisis._crisis_speak_domain``: not a drill, the statement
+        approved)."""
+        return expression.AND(
+            [
+                [("is_published", "=", True), ("stage_id.is_closed", "=", False)],
+                self.env["crisis.crisis"]._crisis_speak_domain(),
+            ]
+        )
 
     @api.model
     def _crisis_open_crisis(self, crisis_id):

@@ -239,11 +239,12 @@ class CrisisUpdate(models.Model):
         threshold, the customers are emailed at once; above it, the sending
         jobs are triggered and the update is returned at once, *Queued*.
 
-        A ``body`` other than the approved statement goes only once approved
-        (``crisis.crisis._crisis_check_message``).
+        Only if the crisis may speak to its customers (the gate,
+        ``crisis.crisis._crisis_speak_refusal``): a ``body`` other than the
+        approved statement goes only once approved. While it is sent, the
+        sending jobs ask the gate's SQL twin (``_crisis_sendable``).
         """
-        if body:
-            crisis.with_env(self.env)._crisis_check_message(body)
+        crisis.with_env(self.env)._check_can_speak_to_customers(kind, body=body)
         updates = as_workflow(self.sudo()).create(
             {
                 "crisis_id": crisis.id,
@@ -300,15 +301,16 @@ class CrisisUpdate(models.Model):
 
     @api.model
     def _crisis_sendable(self):
-        """SQL condition on ``update``: its crisis may speak to customers now.
+        """SQL condition on ``update``: it is being sent and its crisis may
+        speak to customers now (the gate's SQL twin,
+        ``crisis.crisis._crisis_speak_sql``).
 
         A send whose crisis became a drill or whose statement went back to
         draft waits (its recipients stay pending) until it may again.
         """
         return SQL(
-            "update.state IN ('queued', 'sending') AND EXISTS ("
-            " SELECT 1 FROM crisis_crisis crisis WHERE crisis.id = update.crisis_id"
-            " AND crisis.statement_state = 'approved' AND crisis.is_drill IS NOT TRUE)"
+            "update.state IN ('queued', 'sending') AND %s",
+            self.env["crisis.crisis"]._crisis_speak_sql(SQL.identifier("update", "crisis_id")),
         )
 
     @api.model

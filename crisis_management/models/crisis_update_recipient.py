@@ -628,19 +628,20 @@ class CrisisUpdateRecipient(models.Model):
         ``stage``, ``impact`` and ``company``): the reach policy owes this
         customer its next step.
 
-        The crisis has the policy, is no drill, not closed, and its statement
-        is approved (else the policy waits); the update is being sent or was
-        (not cancelled); the line still follows its notices (To Contact,
-        Notified, Unreachable), the customer did not unsubscribe and is no
-        self-reported customer an agent has not verified yet. Then either
-        nothing was done yet and the update
+        The crisis has the policy, is not closed, and may speak to its
+        customers (the gate's SQL twin, ``crisis.crisis._crisis_speak_sql``:
+        no drill, its statement approved; else the policy waits); the update
+        is being sent or was (not cancelled); the line still follows its
+        notices (To Contact, Notified, Unreachable), the customer did not
+        unsubscribe and is no self-reported customer an agent has not
+        verified yet. Then either nothing was done yet and the update
         did not reach them (failed or bounced on every channel tried, or
         accepted by their mail server but not opened after the company's
         hours), or they were texted and the text message failed.
         """
         return SQL(
-            """crisis.reach_fallback AND crisis.active AND crisis.is_drill IS NOT TRUE
-               AND crisis.statement_state = 'approved' AND stage.is_closed IS NOT TRUE
+            """crisis.reach_fallback AND crisis.active AND %(speaks)s
+               AND stage.is_closed IS NOT TRUE
                AND update.state IN ('sending', 'sent')
                AND impact.contact_status IN %(statuses)s
                AND impact.is_unsubscribed IS NOT TRUE AND impact.is_self_reported IS NOT TRUE
@@ -652,6 +653,7 @@ class CrisisUpdateRecipient(models.Model):
                                     hours => COALESCE(company.crisis_reach_fallback_hours, 12)))))
                    OR (recipient.fallback_state = 'sms' AND %(sms_failed)s)
                )""",
+            speaks=self.env["crisis.crisis"]._crisis_speak_sql(SQL.identifier("crisis", "id")),
             statuses=REACH_STATUSES,
             unreached=UNREACHED,
             now=now,

@@ -59,7 +59,9 @@ class MailMail(models.Model):
             self.env["crisis.update.recipient"]._crisis_on_dropped(notifications)
 
     def _crisis_check_customer_emails(self):
-        """Refuse emails to customers about a drill, or before the statement is approved.
+        """Refuse emails to customers of crises that may not speak to them now
+        (the gate, ``crisis.crisis._crisis_speak_refusal``): a drill, a
+        statement not approved.
 
         Every email Odoo sends becomes a ``mail.mail``: chatter messages,
         composers in both modes, ``mail.template.send_mail``. An email about an

@@ -22,6 +22,7 @@ from . import test_partner
 from . import test_playbook
 from . import test_ratings_sequences
 from . import test_reminders
+from . import test_speak_gate
 from . import test_stage_access
 from . import test_statement
 from . import test_statement_languages

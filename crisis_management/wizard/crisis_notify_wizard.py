@@ -316,9 +316,9 @@ class CrisisNotifyWizard(models.TransientModel):
 
     def _checked_audience(self):
         """The audience of the send (lines, or a domain on them), checked: the
-        crisis may speak to its customers and somebody matches."""
+        crisis may speak to its customers (the gate) and somebody matches."""
         self.ensure_one()
-        self.crisis_id._check_can_speak_to_customers()
+        self.crisis_id._check_can_speak_to_customers(self.kind)
         if self.audience == "selection":
             audience = self._target_impacts()
             found = bool(audience)
@@ -347,7 +347,8 @@ class CrisisNotifyWizard(models.TransientModel):
     def action_review_send(self):
         """*Send*: first the confirmation, with the counts; nothing is sent yet."""
         self._checked_audience()
-        self.crisis_id._crisis_check_message(self.body)
+        # the gate again, with the message: approved, unless it is the statement
+        self.crisis_id._check_can_speak_to_customers(self.kind, body=self.body)
         self.state = "confirm"
         return self._reopen()
 

@@ -359,10 +359,11 @@ class CrisisCompensation(models.Model):
         As Odoo's composer in comment mode posts a template (see
         ``crisis.mail.batch``), on the compensation, in Odoo's light layout,
         with the customer-email subtype (the followers are not notified).
-        Nothing goes to customers before the crisis statement is approved:
-        those compensations get a note instead.
+        Nothing goes to customers before the crisis may speak to them (the
+        gate, ``crisis.crisis._crisis_speak_refusal``: its statement
+        approved): those compensations get a note instead.
         """
-        speaking = self.filtered(lambda c: c.crisis_id.statement_state == "approved")
+        speaking = self.filtered(lambda c: not c.crisis_id._crisis_speak_refusal())
         for program_type, compensations in speaking.grouped("loyalty_program_type").items():
             template = self.env.ref(TEMPLATES[program_type])
             compensations._crisis_post_template(
