@@ -193,7 +193,7 @@ def counts(env):
 
 
 def run_cron(env):
-    cron = env.ref("crisis_management.ir_cron_crisis_signal_rules")
+    cron = env.ref("crisis_management_signal.ir_cron_crisis_signal_rules")
     cron_env = odoo.api.Environment(
         env.cr, cron.user_id.id, {"lastcall": cron.lastcall, "cron_id": cron.id}
     )

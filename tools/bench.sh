@@ -41,12 +41,12 @@ write_odoo_conf
 
 state=$(db_psql -d "$BENCH_DB" -c "SELECT state FROM ir_module_module WHERE name = '$ADDON'" 2>/dev/null || true)
 if [ "$state" != installed ]; then
-    say "creating database $BENCH_DB with $ADDON, without demo data (log: $LOGS/bench-install.log)"
+    say "creating database $BENCH_DB with $APP_MODULES, without demo data (log: $LOGS/bench-install.log)"
     db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)"
     rm -rf "$STATE/data/filestore/$BENCH_DB"
-    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$BENCH_DB" -i "$ADDON" \
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$BENCH_DB" -i "$APP_MODULES" \
         --without-demo=all --stop-after-init --logfile="$LOGS/bench-install.log" \
-        || die "installing $ADDON failed (see $LOGS/bench-install.log)"
+        || die "installing $APP_MODULES failed (see $LOGS/bench-install.log)"
 else
     # measure the code of this checkout, not the one the database was made with
     say "updating $ADDON in $BENCH_DB (log: $LOGS/bench-install.log)"

@@ -4,8 +4,15 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ADDON=crisis_management
-# the bridge modules beside it, each auto-installed with its Odoo dependency
+# its feature modules (the status page is installed on purpose; early warning
+# and reviews install themselves with the addon)
+FEATURES=(crisis_management_status crisis_management_signal crisis_management_review)
+# the bridge modules, each auto-installed with its Odoo dependency
 BRIDGES=(spreadsheet_dashboard_crisis_management crisis_management_sms crisis_management_account crisis_management_loyalty)
+# every module of the project beside the addon
+MODULES_BESIDE=("${FEATURES[@]}" "${BRIDGES[@]}")
+# the addon and its feature modules: what `make run` serves
+APP_MODULES=$(IFS=,; echo "$ADDON,${FEATURES[*]}")
 
 # Odoo 18.0 source: $ODOO_SRC, else this fixed default location.
 ODOO_SRC_DEFAULT=/opt/odoo-18.0

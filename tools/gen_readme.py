@@ -34,6 +34,9 @@ except ImportError:  # the check of the RST is skipped without docutils
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = [
     ROOT / "crisis_management",
+    ROOT / "crisis_management_status",
+    ROOT / "crisis_management_signal",
+    ROOT / "crisis_management_review",
     ROOT / "spreadsheet_dashboard_crisis_management",
     ROOT / "crisis_management_sms",
     ROOT / "crisis_management_account",

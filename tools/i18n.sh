@@ -14,7 +14,7 @@ write_odoo_conf
 command -v msgmerge >/dev/null 2>&1 || die "msgmerge is missing (apt-get install gettext)"
 db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$I18N_DB\" WITH (FORCE)"
 rm -rf "$STATE/data/filestore/$I18N_DB"
-addons=("$ADDON" "${BRIDGES[@]}")
+addons=("$ADDON" "${MODULES_BESIDE[@]}")
 modules=$(IFS=,; echo "${addons[*]}")
 "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$I18N_DB" -i "$modules" \
     --without-demo=all --stop-after-init --logfile="$LOGS/i18n.log" \

@@ -1,7 +1,9 @@
 """pytest plugin: a test fails when it logs a WARNING, ERROR or CRITICAL record.
 
 Odoo's own test runner does the same for errors. Records a test expects, caught
-with ``assertLogs``, do not reach this handler. ``checklog.IGNORED`` applies.
+with ``assertLogs``, do not reach this handler. The expressions that
+``checklog-odoo`` ignores in the logs of ``make test`` (``checklog-odoo.cfg``)
+apply here too.
 
 Each test also runs with ``odoo.modules.module.current_test`` naming its addon,
 as under Odoo's own runner (``odoo-bin --test-enable``): Odoo then neither
@@ -11,9 +13,23 @@ turns it off around that call.
 """
 
 import logging
+import re
+from pathlib import Path
 
 import pytest
-from checklog import is_ignored
+from checklog_odoo.config import ChecklogConfig
+
+CONFIG = Path(__file__).resolve().parent.parent / "checklog-odoo.cfg"
+IGNORED = [
+    re.compile(expression)
+    for expression in ChecklogConfig(str(CONFIG)).getlist("checklog-odoo", "ignore")
+    if not expression.startswith("#")
+]
+
+
+def is_ignored(logger_name, message):
+    text = f"{logger_name}: {message}"
+    return any(pattern.search(text) for pattern in IGNORED)
 
 
 class _Collector(logging.Handler):

@@ -26,9 +26,9 @@ write_odoo_conf
 odoo=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DB")
 state=$(db_psql -d "$DB" -c "SELECT state FROM ir_module_module WHERE name = '$ADDON'" 2>/dev/null || true)
 if [ "$state" != installed ]; then
-    say "installing $ADDON with demo data into database $DB (log: $LOGS/run-install.log)"
-    "${odoo[@]}" -i "$ADDON" --stop-after-init --logfile="$LOGS/run-install.log" \
-        || die "installing $ADDON failed (see $LOGS/run-install.log)"
+    say "installing $APP_MODULES with demo data into database $DB (log: $LOGS/run-install.log)"
+    "${odoo[@]}" -i "$APP_MODULES" --stop-after-init --logfile="$LOGS/run-install.log" \
+        || die "installing $APP_MODULES failed (see $LOGS/run-install.log)"
 elif [ "${UPDATE:-0}" = 1 ]; then
     say "updating $ADDON in database $DB (log: $LOGS/run-install.log)"
     "${odoo[@]}" -u "$ADDON" --stop-after-init --logfile="$LOGS/run-install.log" \

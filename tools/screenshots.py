@@ -173,7 +173,7 @@ def review_pdf(session, base, review, png, lang):
     """The first page of the review's PDF, as Odoo prints it (wkhtmltopdf) in
     ``lang``, made a picture with poppler's pdftoppm."""
     response = session.get(
-        f"{base}/report/pdf/crisis_management.report_crisis_review/{review}",
+        f"{base}/report/pdf/crisis_management_review.report_crisis_review/{review}",
         params={"context": json.dumps({"lang": lang})},
         timeout=120,
     )
@@ -306,8 +306,8 @@ def main(argv=None):
     recall = ref(session, base, "crisis_management.crisis_crisis_demo_recall")
     playbook = ref(session, base, "crisis_management.crisis_playbook_demo_recall")
     customer = ref(session, base, "base.res_partner_1")
-    review = ref(session, base, "crisis_management.crisis_review_demo_drill")
-    rule = ref(session, base, "crisis_management.crisis_signal_rule_demo_low_ratings")
+    review = ref(session, base, "crisis_management_review.crisis_review_demo_drill")
+    rule = ref(session, base, "crisis_management_signal.crisis_signal_rule_demo_low_ratings")
     suspected = rpc(
         session,
         base,
@@ -416,7 +416,9 @@ def main(argv=None):
             )
             browser.click(".o_notebook a[name=crises]", ".o_field_widget[name=crisis_impact_ids]")
             browser.shot(path("partner_crises"))
-            review_url = f"{base}/odoo/action-crisis_management.crisis_review_action/{review}"
+            review_url = (
+                f"{base}/odoo/action-crisis_management_review.crisis_review_action/{review}"
+            )
             browser.open(review_url, ".o_form_view .o_field_widget[name=summary]")
             browser.shot(path("review_form"))
             browser.click(".o_notebook a[name=timeline]", ".o_crisis_timeline")
@@ -424,7 +426,7 @@ def main(argv=None):
             review_pdf(session, base, review, path("review_pdf"), lang)
             # the early warning: the rule, and the suspected crisis it raised
             browser.open(
-                f"{base}/odoo/action-crisis_management.crisis_signal_rule_action/{rule}",
+                f"{base}/odoo/action-crisis_management_signal.crisis_signal_rule_action/{rule}",
                 ".o_form_view .o_field_widget[name=name]",
             )
             browser.shot(path("signal_rule"))

@@ -31,7 +31,7 @@ pg_start
 write_odoo_conf
 
 odoo=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$SHOTS_DB")
-MODULES=$(IFS=,; echo "$ADDON,${BRIDGES[*]}")
+MODULES=$(IFS=,; echo "$ADDON,${MODULES_BESIDE[*]}")
 state=$(db_psql -d "$SHOTS_DB" -c "SELECT state FROM ir_module_module WHERE name = '$ADDON'" 2>/dev/null || true)
 if [ "$state" != installed ]; then
     say "installing $MODULES with demo data into $SHOTS_DB (log: $LOGS/shots.log)"
@@ -46,8 +46,8 @@ else
     # when new (an -i of the addon itself would replay its install-only data)
     "${odoo[@]}" -u "$MODULES" --load-language=zh_CN --stop-after-init --logfile="$LOGS/shots.log" \
         || die "updating $MODULES failed (see $LOGS/shots.log)"
-    "${odoo[@]}" -i "$(IFS=,; echo "${BRIDGES[*]}")" --stop-after-init --logfile="$LOGS/shots.log" \
-        || die "installing ${BRIDGES[*]} failed (see $LOGS/shots.log)"
+    "${odoo[@]}" -i "$(IFS=,; echo "${MODULES_BESIDE[*]}")" --stop-after-init --logfile="$LOGS/shots.log" \
+        || die "installing ${MODULES_BESIDE[*]} failed (see $LOGS/shots.log)"
 fi
 "${odoo[@]}" --db-filter="^$SHOTS_DB\$" --http-port="$SHOTS_PORT" --gevent-port=$((SHOTS_PORT + 3)) \
     --logfile="$LOGS/shots.log" &

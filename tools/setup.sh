@@ -29,7 +29,7 @@ venv_stamp() {
         "$PYTHON" --version
         cat "$ROOT/constraints.txt" "$ROOT/requirements-dev.txt" \
             "$ODOO_SRC/requirements.txt" "$ROOT/$ADDON/pyproject.toml"
-        for bridge in "${BRIDGES[@]}"; do cat "$ROOT/$bridge/pyproject.toml"; done
+        for bridge in "${MODULES_BESIDE[@]}"; do cat "$ROOT/$bridge/pyproject.toml"; done
     } 2>&1 | sha256sum | cut -d' ' -f1
 }
 
@@ -52,7 +52,7 @@ ensure_venv() {
         "${pip[@]}" install --no-deps --config-settings editable_mode=compat -e "$ODOO_SRC"
         # the addon and its bridges, from their pyproject.toml (whool)
         "${pip[@]}" install --no-deps -e "$ROOT/$ADDON"
-        for bridge in "${BRIDGES[@]}"; do
+        for bridge in "${MODULES_BESIDE[@]}"; do
             "${pip[@]}" install --no-deps -e "$ROOT/$bridge"
         done
     } >"$LOGS/pip.log" 2>&1 || die "installing Python packages failed (see $LOGS/pip.log)"

@@ -1,4 +1,2 @@
 from . import portal
-from . import status
-from . import subscription
 from . import unsubscribe

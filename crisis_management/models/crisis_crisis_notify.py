@@ -140,7 +140,6 @@ class CrisisCrisis(models.Model):
         body=None,
         audience_kind="all",
         detail=False,
-        is_public=False,
         **values,
     ):
         """Send ``template`` to the affected customers ``audience`` of this crisis.
@@ -152,8 +151,8 @@ class CrisisCrisis(models.Model):
 
         :param body: the text of the update (``update_body`` in templates);
             the approved public statement when empty
-        :param is_public: the update is also shown on the public status page
-        :param values: more values of the ``crisis.update`` (bridge modules)
+        :param values: more values of the ``crisis.update`` (feature and bridge
+            modules, e.g. ``is_public`` of the status page's)
         """
         self.ensure_one()
         if template.model != "crisis.impact":
@@ -183,7 +182,6 @@ class CrisisCrisis(models.Model):
             name=subjects.get(self.env.lang or "en_US") or single_line(template.name),
             audience=audience_kind,
             audience_detail=detail,
-            is_public=is_public,
             **values,
         )
         update._crisis_store_translations(subjects)

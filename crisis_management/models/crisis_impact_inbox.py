@@ -67,6 +67,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, clean_context, email_normalize, parse_contact_from_email
 from odoo.tools.mail import decode_message_header
 
+from .crisis_email import normalize_email
 from .crisis_workflow_mixin import as_workflow
 from .mail_mail import CUSTOMER_DOCUMENTS
 
@@ -332,7 +333,7 @@ class CrisisImpact(models.Model):
         addresses = [address for _name, address in getaddresses([raw]) if address]
         if len(addresses) != 1:
             return False
-        address = self.env["crisis.subscription"]._crisis_normalize_email(addresses[0])
+        address = normalize_email(addresses[0])
         if not address or address != email_normalize(message_dict.get("email_from") or ""):
             return False
         return address
@@ -468,7 +469,7 @@ class CrisisImpact(models.Model):
         partner = customers[:1]
         if not partner:
             name, email = parse_contact_from_email(msg_dict.get("email_from"))
-            if not self.env["crisis.subscription"]._crisis_normalize_email(email):
+            if not normalize_email(email):
                 raise ValueError(
                     f"Email {msg_dict.get('message_id')} to a crisis inbox without a valid sender"
                 )

@@ -91,20 +91,6 @@ class ResCompany(models.Model):
         default=True,
         help="A new crisis gets the action plan of its type's default playbook.",
     )
-    crisis_review_required_severity = fields.Selection(
-        [
-            ("none", "Never"),
-            ("low", "Every crisis"),
-            ("medium", "Medium, high and critical crises"),
-            ("high", "High and critical crises"),
-            ("critical", "Critical crises"),
-        ],
-        string="Approved Review Required to Close",
-        default="high",
-        required=True,
-        help="Closing a crisis of this severity or above needs an approved post-incident "
-        "review. Drills never need one.",
-    )
     crisis_statement_four_eyes_severity = fields.Selection(
         [
             ("low", "Every crisis"),

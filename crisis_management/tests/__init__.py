@@ -29,14 +29,9 @@ from . import test_statement_languages
 from . import test_tour
 from . import test_where_work_is
 from . import test_workflow_guard
-from . import test_review
 from . import test_four_eyes
-from . import test_signal_rules
-from . import test_kpis
-from . import test_status_page
 from . import test_portal
 from . import test_portal_tours
-from . import test_subscription
 from . import test_portal_compensation
 from . import test_unsubscribe
 from . import test_call_campaign

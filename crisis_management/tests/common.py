@@ -1,5 +1,15 @@
 from odoo import Command
+from odoo.http import Request, _generate_routing_rules
 from odoo.tests import TransactionCase, new_test_user
+
+PORTAL_STATEMENT = "<p>Payments failed for six hours; every refused payment can be made again.</p>"
+# a crisis told in English and Chinese (``CrisisCase._create_card_outage_crisis``)
+CARD_OUTAGE = {
+    "title": "Card payments outage",
+    "title_zh": "银行卡支付中断",
+    "statement": "Payments failed for six hours; every refused payment can be made again.",
+    "statement_zh": "支付中断了六个小时；所有被拒绝的付款都可以重新支付。",
+}
 
 
 class CrisisCase(TransactionCase):
@@ -118,12 +128,25 @@ class CrisisCase(TransactionCase):
         )
         return crisis.with_env(cls.env)
 
+    def assertKpis(self, crisis, **expected):
+        """The KPIs of ``crisis`` are ``expected`` (module crisis_management_review,
+        when installed: the reach figures it counts agree with the lines)."""
+        if "crisis.review" in self.env:
+            self.assertEqual({name: crisis[name] for name in expected}, expected)
+
     @classmethod
-    def _create_published_crisis(cls, **values):
+    def _create_approved_crisis(cls, **values):
         """A crisis led by the Crisis User, its statement approved by the Crisis
-        Manager and published on the status page."""
+        Manager."""
         crisis = cls._create_crisis(user=cls.user_crisis, **values)
         crisis.with_user(cls.user_manager).action_approve_statement()
+        return crisis
+
+    @classmethod
+    def _create_published_crisis(cls, **values):
+        """An approved crisis (``_create_approved_crisis``) published on the
+        status page (module ``crisis_management_status``)."""
+        crisis = cls._create_approved_crisis(**values)
         crisis.with_user(cls.user_manager).action_publish()
         return crisis
 
@@ -142,6 +165,44 @@ class CrisisCase(TransactionCase):
         crisis.update_field_translations("public_statement", {"zh_CN": {statement: statement_zh}})
         crisis.with_user(cls.user_manager).action_approve_statement()
         return crisis
+
+    @classmethod
+    def _create_card_outage_crisis(cls):
+        """The card payments outage, told in English and Chinese
+        (``CARD_OUTAGE``), its statement approved."""
+        return cls._create_bilingual_crisis(
+            CARD_OUTAGE["title"],
+            CARD_OUTAGE["title_zh"],
+            CARD_OUTAGE["statement"],
+            CARD_OUTAGE["statement_zh"],
+        )
+
+    @classmethod
+    def _create_portal_crisis(cls):
+        """A crisis of the Crisis Manager, its statement approved, that
+        affects the portal user; its talking points name a vendor that never
+        reaches customers."""
+        crisis = cls._create_crisis(
+            public_title="Card payments outage",
+            public_statement=PORTAL_STATEMENT,
+            talking_points="<p>Internal only: do not mention the vendor Zebracorp.</p>",
+        )
+        crisis.with_user(cls.user_manager).action_approve_statement()
+        cls.env["crisis.impact"]._link_partners(crisis, cls.user_portal.partner_id.ids)
+        return crisis
+
+    def _send_update(self, crisis, user=None, kind="progress", **values):
+        """The notify wizard's send on ``crisis``, as ``user`` (the Crisis
+        Manager by default) in their language, as in their browser; the update."""
+        user = user or self.user_manager
+        wizard = (
+            self.env["crisis.notify.wizard"]
+            .with_user(user)
+            .with_context(lang=user.lang, default_crisis_id=crisis.id)
+            .create({"kind": kind, **values})
+        )
+        wizard.action_send()
+        return crisis.update_ids.sorted("id")[-1:]
 
     def _notify_customers(self, crisis, kind="progress"):
         """Notify Customers on ``crisis``, as its crisis team does: the whole
@@ -181,3 +242,53 @@ class CrisisCase(TransactionCase):
             Recipient._cron_apply_reach()
             if not Recipient.search_count([("reach_todo", "=", True)]):
                 break
+
+
+class FourEyesCase(CrisisCase):
+    """With a second Crisis Manager (``user_manager_b``), the one who may
+    approve what the first prepared, and a team of the Crisis User."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_manager_b = cls._create_second_manager()
+        cls.team = cls._create_crisis_user_team("Four-eyes team")
+
+
+class PublicRoutesCase:
+    """The tools of the bad-input tests of the public and portal routes (with
+    ``HttpCase``): plain requests that follow no redirect, and the check that
+    every route of some modules has its bad input in a test."""
+
+    def _csrf(self):
+        if not getattr(self, "session", None):
+            self.authenticate(None, None)
+        return Request.csrf_token(self)
+
+    def _get(self, url, **kwargs):
+        return self.url_open(url, allow_redirects=False, **kwargs)
+
+    def _post(self, url, data=None, csrf=True):
+        data = dict(data or {})
+        if csrf:
+            data["csrf_token"] = self._csrf()
+        return self.url_open(url, data=data, allow_redirects=False)
+
+    def assertClientError(self, response, statuses=(301, 302, 303, 400, 403, 404, 429)):
+        """A redirect or a 4xx: never a server error."""
+        self.assertIn(response.status_code, statuses, response.text[:500])
+
+    def assertRoutesCovered(self, modules, covered, exclude=()):
+        """Every route of the Python modules ``modules`` (prefixes; less
+        ``exclude``) is in ``covered``."""
+        rules = set()
+        # what ir.http's routing map is made of, for the modules installed
+        for url, endpoint in _generate_routing_rules(
+            sorted(self.env.registry._init_modules), nodb_only=False
+        ):
+            function = getattr(endpoint, "original_endpoint", None)
+            module = getattr(function, "__module__", "")
+            if module.startswith(modules) and not (exclude and module.startswith(exclude)):
+                rules.add(url)
+        self.assertTrue(rules)
+        self.assertEqual(rules - covered, set(), "routes without bad-input cases")

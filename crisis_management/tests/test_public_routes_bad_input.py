@@ -3,10 +3,9 @@ clear answer, never a traceback (a 500 and an ERROR in the server log)."""
 
 import json
 
-from odoo.http import Request, _generate_routing_rules
 from odoo.tests import HttpCase, tagged
 
-from .common import CrisisCase
+from .common import CrisisCase, PublicRoutesCase
 
 STATEMENT = "<p>A faulty update stopped our checkout; it is rolled back.</p>"
 # beyond PostgreSQL's integer: the <int:...> converters of werkzeug accept it
@@ -17,14 +16,16 @@ NUL = "\x00"
 NOT_STRINGS = ([1, 2], {"a": 1}, 12, True, 1.5)
 # the addon and its bridges (crisis_management_sms, …, spreadsheet_dashboard_crisis_management)
 ADDON_MODULES = ("odoo.addons.crisis_management", "odoo.addons.spreadsheet_dashboard_crisis")
+# the feature modules whose routes have their bad input in their own tests
+OWN_TESTS = ("odoo.addons.crisis_management_status",)
 
 
 @tagged("post_install", "-at_install")
-class TestPublicRoutesBadInput(HttpCase, CrisisCase):
+class TestPublicRoutesBadInput(PublicRoutesCase, HttpCase, CrisisCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.crisis = cls._create_published_crisis(
+        cls.crisis = cls._create_approved_crisis(
             public_title="Checkout unavailable", public_statement=STATEMENT
         )
         cls.line = cls.env["crisis.impact"]._link_partners(cls.crisis, cls.customers[0].ids)
@@ -36,29 +37,10 @@ class TestPublicRoutesBadInput(HttpCase, CrisisCase):
         compensation.action_submit()
         compensation.with_user(cls.user_manager).action_approve()
         cls.offer = compensation.with_env(cls.env)
-        cls.subscription = (
-            cls.env["crisis.subscription"]
-            .sudo()
-            .create({"crisis_id": cls.crisis.id, "email": "visitor@example.org"})
-        )
 
     # ------------------------------------------------------------------
     # Tools
     # ------------------------------------------------------------------
-
-    def _csrf(self):
-        if not getattr(self, "session", None):
-            self.authenticate(None, None)
-        return Request.csrf_token(self)
-
-    def _get(self, url, **kwargs):
-        return self.url_open(url, allow_redirects=False, **kwargs)
-
-    def _post(self, url, data=None, csrf=True):
-        data = dict(data or {})
-        if csrf:
-            data["csrf_token"] = self._csrf()
-        return self.url_open(url, data=data, allow_redirects=False)
 
     def _json(self, url, params):
         response = self.url_open(
@@ -82,10 +64,6 @@ class TestPublicRoutesBadInput(HttpCase, CrisisCase):
         )
         return f"{url}?access_token={token}" if token is not None else url
 
-    def assertClientError(self, response, statuses=(301, 302, 303, 400, 403, 404, 429)):
-        """A redirect or a 4xx: never a server error."""
-        self.assertIn(response.status_code, statuses, response.text[:500])
-
     def assertUnanswered(self):
         self.env.invalidate_all()
         self.assertEqual(self.offer.customer_response, "none")
@@ -97,11 +75,6 @@ class TestPublicRoutesBadInput(HttpCase, CrisisCase):
 
     # the rules below, each tried with bad input by a test of this class
     COVERED = {
-        "/status",
-        "/status/company/<int:company_id>",
-        "/status/<int:crisis_id>",
-        "/status/<int:crisis_id>/subscribe",
-        "/status/subscription/<int:subscription_id>/<string:token>",
         "/crisis/unsubscribe/<int:impact_id>/<string:token>",
         "/crisis/unsubscribe/<int:impact_id>/<string:token>/confirm",
         "/crisis/unsubscribe/<int:impact_id>/<string:token>/resubscribe",
@@ -114,68 +87,7 @@ class TestPublicRoutesBadInput(HttpCase, CrisisCase):
 
     def test_every_route_is_covered(self):
         """A new route of the addon (or of a bridge) gets its bad input here."""
-        rules = set()
-        # what ir.http's routing map is made of, for the modules installed
-        for url, endpoint in _generate_routing_rules(
-            sorted(self.env.registry._init_modules), nodb_only=False
-        ):
-            function = getattr(endpoint, "original_endpoint", None)
-            module = getattr(function, "__module__", "")
-            if module.startswith(ADDON_MODULES):
-                rules.add(url)
-        self.assertTrue(rules)
-        self.assertEqual(rules - self.COVERED, set(), "routes without bad-input cases")
-
-    # ------------------------------------------------------------------
-    # The status page and the subscriptions
-    # ------------------------------------------------------------------
-
-    def test_status_pages(self):
-        self.authenticate(None, None)
-        for url in (
-            f"/status/{HUGE}",
-            f"/status/company/{HUGE}",
-            f"/status/{HUGE}/subscribe",
-            f"/status/subscription/{HUGE}/token",
-            f"/status/subscription/{self.subscription.id}/{NON_ASCII}",
-            f"/status/subscription/{self.subscription.id}/%00",
-        ):
-            with self.subTest(url=url):
-                self.assertEqual(self._get(url).status_code, 404)
-        for url in (
-            f"/status?lang={NON_ASCII}",
-            "/status?lang=%00",
-            f"/status/{self.crisis.id}?lang=%00",
-            f"/status/{self.crisis.id}/subscribe?lang={NON_ASCII}",
-            f"/status/subscription/{self.subscription.id}/x?lang=%00",
-        ):
-            with self.subTest(url=url):
-                self.assertClientError(self._get(url), statuses=(200, 404))
-
-    def test_subscribe_posts(self):
-        for url, data in (
-            (f"/status/{HUGE}/subscribe", {"email": "a@example.org"}),
-            (f"/status/subscription/{HUGE}/token", {}),
-            (f"/status/subscription/{self.subscription.id}/{NON_ASCII}", {}),
-        ):
-            with self.subTest(url=url):
-                self.assertEqual(self._post(url, data).status_code, 404)
-        url = f"/status/{self.crisis.id}/subscribe"
-        for email in (
-            f"a{NUL}@example.org",
-            f"a@example.org{NUL}",
-            "a@@b.example",
-            "@b.example",
-            f"{NON_ASCII}@{NON_ASCII}",
-            "a" * 300 + "@example.org",
-        ):
-            with self.subTest(email=email):
-                response = self._post(url, {"email": email, "website": "", "lang": NUL})
-                self.assertEqual(response.status_code, 400)
-                self.assertIn("Please enter a valid email address.", response.text)
-        self.assertEqual(
-            self.env["crisis.subscription"].sudo().search_count([]), 1, "nothing requested"
-        )
+        self.assertRoutesCovered(ADDON_MODULES, self.COVERED, exclude=OWN_TESTS)
 
     # ------------------------------------------------------------------
     # Unsubscribe

@@ -119,7 +119,7 @@ class TestReach(CrisisCase, MockEmail):
         self.assertEqual(set(lines.mapped("contact_status")), {"to_contact"})
         self.assertFalse(any(lines.mapped("is_reached")))
         self.assertEqual(self.crisis.contacted_count, 0)
-        self.assertEqual(self.crisis.kpi_notified_count, 0)
+        self.assertKpis(self.crisis, kpi_notified_count=0)
         # the chatter of the crisis says queued, not sent
         note = self.crisis.message_ids.filtered(lambda m: "Customer update" in (m.body or ""))[0]
         self.assertIn("4 customer(s) emailed", note.body)
@@ -146,9 +146,9 @@ class TestReach(CrisisCase, MockEmail):
         )
         self.assertEqual(self.crisis.contacted_count, 3)
         self.assertEqual(self.crisis.to_contact_count, 1, "the unreachable customer")
-        self.assertEqual(self.crisis.kpi_notified_count, 3)
-        self.assertEqual(self.crisis.kpi_notified_rate, 75.0)
-        self.assertEqual(self.crisis.kpi_update_count, 1)
+        self.assertKpis(
+            self.crisis, kpi_notified_count=3, kpi_notified_rate=75.0, kpi_update_count=1
+        )
 
     def test_bounce_after_sending(self):
         update = self._send()
@@ -156,7 +156,7 @@ class TestReach(CrisisCase, MockEmail):
         customer = self.customers[0]
         line = self.line[customer]
         self.assertEqual(line.contact_status, "notified")
-        self.assertEqual(self.crisis.kpi_notified_count, 3)
+        self.assertKpis(self.crisis, kpi_notified_count=3)
 
         self._bounce(update, customer)
         recipient = self._recipient(update, customer)
@@ -172,16 +172,16 @@ class TestReach(CrisisCase, MockEmail):
             (update.sent_count, update.bounced_count, update.failed_count, update.reached_count),
             (2, 1, 1, 2),
         )
-        self.assertEqual(self.crisis.kpi_notified_count, 2)
-        self.assertEqual(self.crisis.kpi_notified_rate, 50.0)
+        self.assertKpis(self.crisis, kpi_notified_count=2, kpi_notified_rate=50.0)
         self.assertEqual(self.crisis.contacted_count, 2)
-        # the review and the analysis take the same figures
-        figures = dict(self.crisis._crisis_key_figures())
-        self.assertEqual(figures["Customers reached"], "50 %")
-        analysis = self.env["crisis.crisis"]._read_group(
-            [("id", "=", self.crisis.id)], [], ["kpi_notified_rate:avg"]
-        )
-        self.assertEqual(analysis[0][0], 50.0)
+        if "crisis.review" in self.env:
+            # the review and the analysis take the same figures
+            figures = dict(self.crisis._crisis_key_figures())
+            self.assertEqual(figures["Customers reached"], "50 %")
+            analysis = self.env["crisis.crisis"]._read_group(
+                [("id", "=", self.crisis.id)], [], ["kpi_notified_rate:avg"]
+            )
+            self.assertEqual(analysis[0][0], 50.0)
 
         # a later notice, only queued, does not make the customer notified again
         later = self._send(audience="all")
@@ -354,7 +354,7 @@ class TestReach(CrisisCase, MockEmail):
         self.assertEqual(self.line[self.customers[0]].contact_status, "unreachable")
         self.assertEqual(self.line[self.customers[1]].contact_status, "notified")
         self.assertEqual((update.sent_count, update.bounced_count, update.failed_count), (2, 1, 1))
-        self.assertEqual(self.crisis.kpi_notified_count, 2)
+        self.assertKpis(self.crisis, kpi_notified_count=2)
 
 
 @tagged("post_install", "-at_install")

@@ -5,5 +5,4 @@ from . import crisis_compensation_wizard
 from . import crisis_config_settings
 from . import crisis_notify_wizard
 from . import mail_compose_message
-from . import crisis_signal_dismiss_wizard
 from . import crisis_call_wizard

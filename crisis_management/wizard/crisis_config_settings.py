@@ -129,13 +129,6 @@ class CrisisConfigSettings(models.TransientModel):
         string="Apply playbooks on declaration",
         help="A new crisis gets the action plan of its type's default playbook.",
     )
-    crisis_review_required_severity = fields.Selection(
-        related="company_id.crisis_review_required_severity",
-        readonly=False,
-        string="Approved review required to close",
-        help="Closing a crisis of this severity or above needs an approved post-incident "
-        "review. Drills never need one.",
-    )
     crisis_statement_four_eyes_severity = fields.Selection(
         related="company_id.crisis_statement_four_eyes_severity",
         readonly=False,

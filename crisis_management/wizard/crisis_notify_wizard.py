@@ -30,11 +30,6 @@ class CrisisNotifyWizard(models.TransientModel):
     )
     company_id = fields.Many2one(related="crisis_id.company_id")
     impact_ids = fields.Many2many("crisis.impact", string="Selected Customers")
-    is_public = fields.Boolean(
-        string="Show on the Status Page",
-        help="Also show this update (subject, date and message) on the public status page, "
-        "while the crisis is published. A Crisis Manager can change it later.",
-    )
     audience = fields.Selection(
         AUDIENCES,
         string="Send To",
@@ -445,7 +440,6 @@ class CrisisNotifyWizard(models.TransientModel):
             body=self.body,
             audience_kind=self.audience,
             detail=self._audience_detail(),
-            is_public=self.is_public,
             **self._crisis_send_values(),
         )
         return {

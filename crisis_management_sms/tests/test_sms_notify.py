@@ -191,7 +191,7 @@ class TestSmsNotify(CronMixinCase, CrisisCase, SMSCase):
         self.assertEqual(update.reached_count, 2)
         self.assertEqual(self.impacts[0].contact_status, "notified")
         self.assertEqual(self.impacts[3].contact_status, "notified")
-        self.assertEqual(self.crisis.kpi_notified_count, 2)
+        self.assertKpis(self.crisis, kpi_notified_count=2)
 
     def test_channel_email(self):
         _action, update, _capture = self._send("email")

@@ -68,7 +68,7 @@ class TestSmsReach(CrisisCase, SMSCase, MockEmail):
             (self.anna_line | self.dirk_line).mapped("contact_status"),
             ["unreachable", "unreachable"],
         )
-        self.assertEqual(self.crisis.kpi_notified_count, 0)
+        self.assertKpis(self.crisis, kpi_notified_count=0)
         self.assertEqual(self.crisis.contacted_count, 0)
 
     def test_email_reaches_when_the_sms_fails(self):

@@ -1,0 +1,1 @@
+from . import crisis_signal_dismiss_wizard

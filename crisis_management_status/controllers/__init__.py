@@ -1,0 +1,2 @@
+from . import status
+from . import subscription

@@ -1,0 +1,1 @@
+from . import crisis_notify_wizard
