@@ -154,6 +154,7 @@ class TestWorkflowGuard(CrisisCase):
                 {
                     "name": "Low ratings",
                     "model_id": self.env.ref("rating.model_rating_rating").id,
+                    "domain": "[('rating', '<=', 1)]",
                     "type_id": self.type_outage.id,
                 }
             )

@@ -233,13 +233,32 @@ class CrisisCrisis(models.Model):
                 order="id",
             )
         )
+        # the stages by their names in the reader's language (the tracking
+        # keeps the name in the language of whoever moved the crisis)
+        stages = (
+            env["crisis.stage"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse(
+                {tracking.new_value_integer for tracking in trackings}
+                | {tracking.old_value_integer for tracking in trackings}
+            )
+            .exists()
+        )
+        names = {stage.id: stage.name for stage in stages}
+
+        def stage_name(stage_id, tracked_name):
+            return names.get(stage_id) or tracked_name or ""
+
         for tracking in trackings:
+            old = stage_name(tracking.old_value_integer, tracking.old_value_char)
             add(
                 tracking.mail_message_id.date,
-                env._("Stage: %(stage)s", stage=tracking.new_value_char or ""),
-                env._("from %(stage)s", stage=tracking.old_value_char)
-                if tracking.old_value_char
-                else "",
+                env._(
+                    "Stage: %(stage)s",
+                    stage=stage_name(tracking.new_value_integer, tracking.new_value_char),
+                ),
+                env._("from %(stage)s", stage=old) if old else "",
             )
         kinds = dict(env["crisis.update"]._fields["kind"]._description_selection(env))
         audiences = dict(env["crisis.update"]._fields["audience"]._description_selection(env))

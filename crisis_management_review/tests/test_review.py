@@ -129,7 +129,11 @@ class TestPostIncidentReview(CrisisCase):
             ["crisis_management", "crisis_management_review"], ["zh_CN"]
         )
         review.invalidate_recordset(["timeline_html"])
-        self.assertIn("已确认", review.with_context(lang="zh_CN").timeline_html)
+        timeline_zh = review.with_context(lang="zh_CN").timeline_html
+        self.assertIn("已受理", timeline_zh)
+        # the stages too, whatever language the crisis was moved in
+        self.assertIn("阶段：响应中", timeline_zh)
+        self.assertNotIn("Responding", timeline_zh)
 
     # ------------------------------------------------------------------
     # Approval and the close rule

@@ -19,6 +19,11 @@ MAX_THRESHOLD = 1_000_000
 COUNTING_FIELDS = frozenset(
     ("model_id", "partner_field_id", "date_field_id", "domain", "company_id", "window_minutes")
 )
+# the app's own models: never watched, and their rows never counted where a
+# watched model points to records (the notes the app posts, its activities...)
+OWN_MODEL_PREFIX = "crisis."
+# the fields of a watched model naming the model of the record a row belongs to
+RECORD_MODEL_FIELDS = ("model", "res_model")
 # the numbers a domain may hold: 18 digits (PostgreSQL's bigint holds 19)
 MAX_DOMAIN_NUMBER = 10**18
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -120,8 +125,10 @@ class CrisisSignalRule(models.Model):
         default="[]",
         required=True,
         tracking=True,
-        help="Which rows count, e.g. the ratings of 1: a list of conditions (field, operator, "
-        "value) of literal values, combined with '&', '|' and '!'. Beside them, only the date "
+        help="Which rows count, e.g. the ratings of 1: a list of at least one condition (field, "
+        "operator, value) of literal values, combined with '&', '|' and '!'. Rows of the crisis "
+        "app's own records (its notes, activities, ratings of its lines) never count. Beside "
+        "them, only the date "
         "helpers context_today(), relativedelta(), datetime.date(), datetime.datetime(), "
         "datetime.time(), datetime.timedelta(), datetime.datetime.now(), .strftime(), "
         ".replace(), .date(), .isoformat(), + and -, and uid.",
@@ -277,6 +284,16 @@ class CrisisSignalRule(models.Model):
     def _check_model_fields_domain(self):
         for rule in self:
             model = rule.model_id
+            if model.model.startswith(OWN_MODEL_PREFIX):
+                raise ValidationError(
+                    self.env._(
+                        "Signal rule %(rule)s: %(model)s is a record of the crisis app itself; "
+                        "a signal rule watches what customers do (ratings, messages, tickets, "
+                        "orders...), never the app's own records.",
+                        rule=rule.name,
+                        model=model.name,
+                    )
+                )
             if model.model not in self.env or model.transient:
                 raise ValidationError(
                     self.env._(
@@ -358,6 +375,16 @@ class CrisisSignalRule(models.Model):
                         error=self._signal_error_text(error),
                     )
                 ) from None
+            if not rule._signal_domain():
+                raise ValidationError(
+                    self.env._(
+                        "Signal rule %(rule)s has no condition: it would count every %(model)s "
+                        "record. Add at least one condition of what signals a crisis, e.g. the "
+                        "ratings of 1.",
+                        rule=rule.name,
+                        model=model.name,
+                    )
+                )
 
     def _signal_unreadable_message(self):
         self.ensure_one()

@@ -21,6 +21,8 @@ from odoo.addons.crisis_management.models.crisis_workflow_mixin import as_workfl
 
 from .crisis_signal_rule import (
     MAX_DOMAIN_NUMBER,
+    OWN_MODEL_PREFIX,
+    RECORD_MODEL_FIELDS,
     SIGNAL_ALERT,
     WEEKDAYS,
 )
@@ -221,10 +223,22 @@ class CrisisSignalRule(models.Model):
 
     def _signal_query(self):
         """The rows of the rule's model matching its domain, as the owner may
-        read them (access rights, record rules, active records): a ``Query``."""
+        read them (access rights, record rules, active records), less the rows
+        of the app's own records: a ``Query``."""
         self.ensure_one()
         Model = self._signal_env()[self.model_name]
-        return Model._search(self._signal_domain())
+        return Model._search(self._signal_domain() + self._signal_own_records_domain(Model))
+
+    @api.model
+    def _signal_own_records_domain(self, Model):
+        """Leave out the rows that belong to the app's own records (the
+        notes it posts on crises, the activities of their lines, the ratings
+        of their customers...): a signal never counts its own echo."""
+        return [
+            (name, "not like", OWN_MODEL_PREFIX)
+            for name in RECORD_MODEL_FIELDS
+            if name in Model._fields and Model._fields[name].type == "char"
+        ]
 
     def _signal_check_query(self):
         """Build the rule's query, and have PostgreSQL plan it without reading a

@@ -9,7 +9,7 @@ from xmlrpc.client import Fault
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, tagged
 from odoo.tools import SQL
@@ -449,6 +449,7 @@ class TestSignalRules(CrisisCase):
             {
                 "name": "Context default",
                 "model_id": self.rating_model.id,
+                "domain": "[('rating', '<=', 1)]",
                 "type_id": self.type_outage.id,
             }
         )
@@ -456,7 +457,7 @@ class TestSignalRules(CrisisCase):
         rule = self.rule.with_user(self.user_manager)
         for values in (
             {"user_id": admin.id},
-            {"user_id": odoobot.id, "domain": "[]"},
+            {"user_id": odoobot.id, "domain": "[('id', '>', 0)]"},
             {"user_id": False},
         ):
             with (
@@ -481,7 +482,7 @@ class TestSignalRules(CrisisCase):
         for values in (
             {"domain": "[('rating', '<=', 2)]"},
             {"window_minutes": 600},
-            {"model_id": self.partner_model.id, "domain": "[]"},
+            {"model_id": self.partner_model.id, "domain": "[('id', '>', 0)]"},
             {"date_field_id": self.env.ref("rating.field_rating_rating__write_date").id},
             {"partner_field_id": self.env.ref("rating.field_rating_rating__rated_partner_id").id},
         ):
@@ -490,7 +491,7 @@ class TestSignalRules(CrisisCase):
                     {
                         "user_id": admin.id,
                         "model_id": self.rating_model.id,
-                        "domain": "[]",
+                        "domain": "[('id', '>', 0)]",
                         "date_field_id": self.env.ref(
                             "rating.field_rating_rating__create_date"
                         ).id,
@@ -520,7 +521,7 @@ class TestSignalRules(CrisisCase):
         admin = self.env.ref("base.user_admin")
         rule = self._create_rule(user=admin, user_id=self.user_manager.id)
         self.assertEqual(rule.user_id, self.user_manager)
-        rule.with_user(admin).write({"user_id": self.user_crisis.id, "domain": "[]"})
+        rule.with_user(admin).write({"user_id": self.user_crisis.id, "domain": "[('id', '>', 0)]"})
         self.assertEqual(rule.user_id, self.user_crisis)
         # the superuser (data files, scripts) too
         rule.write({"user_id": admin.id})
@@ -537,25 +538,25 @@ class TestSignalRules(CrisisCase):
         bank_model = self.env.ref("base.model_res_partner_bank")
         admin = self.env.ref("base.user_admin")
         with self._refused(AccessError, "Only a Settings administrator"):
-            self._create_rule(model_id=bank_model.id, domain="[]", user_id=admin.id)
+            self._create_rule(model_id=bank_model.id, domain="[('id', '>', 0)]", user_id=admin.id)
         for model in (bank_model, self.env.ref("base.model_res_users_log")):
             with (
                 self.subTest(model=model.model),
                 self._refused(ValidationError, "you may not read"),
             ):
-                self._create_rule(model_id=model.id, domain="[]")
+                self._create_rule(model_id=model.id, domain="[('id', '>', 0)]")
         with self._refused(ValidationError, "you may not read"):
             self.rule.with_user(self.user_manager).write(
-                {"model_id": bank_model.id, "domain": "[]"}
+                {"model_id": bank_model.id, "domain": "[('id', '>', 0)]"}
             )
         # an administrator's rule on it: a Crisis Manager changing what it
         # counts would count as themselves, which they may not
-        rule = self._create_rule(user=admin, model_id=bank_model.id, domain="[]")
+        rule = self._create_rule(user=admin, model_id=bank_model.id, domain="[('id', '>', 0)]")
         self.assertEqual(rule.partner_field_id.name, "partner_id")
         with self._refused(ValidationError, "you may not read"):
             rule.with_user(self.user_manager).write({"domain": "[('id', '>', 0)]"})
         self.assertEqual(rule.user_id, admin)
-        self.assertEqual(rule.domain, "[]")
+        self.assertEqual(rule.domain, "[('id', '>', 0)]")
 
     def test_fields_readable_by_who_the_rule_counts_as(self):
         # a field of the watched model for Settings administrators only
@@ -625,9 +626,65 @@ class TestSignalRules(CrisisCase):
             self.rule.with_user(self.user_manager).write({"domain": "[('rating', '<=', 9 ** 9)]"})
         self.assertEqual(self.rule.domain, "[('rating', '<=', 1)]")
 
+    def test_a_rule_starts_empty_and_needs_a_condition(self):
+        """A new rule counts nothing until told what: saved untouched, or with
+        an empty domain, it is refused (it would count every row)."""
+        Rule = self.env["crisis.signal.rule"].with_user(self.user_manager)
+        self.assertEqual(Rule.default_get(["domain"])["domain"], "[]")
+        for domain in ("[]", "  [ ]  ", "()"):
+            with self.subTest(domain=domain), self._refused(ValidationError, "has no condition"):
+                self._create_rule(domain=domain)
+        with self._refused(ValidationError, "has no condition"):
+            self.rule.with_user(self.user_manager).write({"domain": "[]"})
+        with self._refused(ValidationError, "has no condition"):
+            Rule.create(
+                {
+                    "name": "Untouched",
+                    "model_id": self.rating_model.id,
+                    "type_id": self.type_outage.id,
+                }
+            )
+        with Form(Rule) as form:
+            form.name = "From the form"
+            form.model_id = self.rating_model
+            form.type_id = self.type_outage
+            with self._refused(ValidationError, "has no condition"):
+                form.save()
+            form.domain = "[('rating', '<=', 1)]"
+        self.assertEqual(form.record.domain, "[('rating', '<=', 1)]")
+
+    def test_own_records_never_counted(self):
+        """A rule over messages does not count the notes the app posts on its
+        crises and lines (its own echo): only what customers wrote."""
+        message_model = self.env.ref("mail.model_mail_message")
+        rule = self._create_rule(
+            name="Complaints by message",
+            model_id=message_model.id,
+            domain="[('body', 'ilike', 'lamp melted')]",
+            threshold=1,
+        )
+        self.assertEqual(rule.partner_field_id.name, "author_id")
+        crisis = self._create_crisis()
+        crisis.message_post(body="Raised by signal rule: lamp melted (3 messages)")
+        self.env["crisis.impact"]._link_partners(crisis, self.customers[0].ids).message_post(
+            body="Called back: the lamp melted, a refund is on its way."
+        )
+        self.customers[1].message_post(
+            body="My lamp melted last night!", author_id=self.customers[1].id
+        )
+        counts, errors = rule._signal_count(rule, fields.Datetime.now())
+        self.assertFalse(errors)
+        self.assertEqual(counts[rule], 1, "the customer's message, not the app's notes")
+        self.assertEqual(rule._signal_partner_ids(fields.Datetime.now()), self.customers[1].ids)
+        # nor does a rule watch the app's own records
+        with self._refused(ValidationError, "record of the crisis app itself"):
+            self._create_rule(
+                model_id=self.env.ref("crisis_management.model_crisis_impact").id,
+                domain="[('impact_level', '=', 'critical')]",
+            )
+
     def test_domain_date_helpers(self):
         accepted = [
-            "[]",
             "  [('rating', '<=', 1), ('consumed', '=', True)]  ",
             '["|", ("rating", "<=", -1), "!", ("rating", "in", [2, 3.5, +4])]',
             "['&', (1, '=', 1), ('partner_id.user_ids', 'in', [uid])]",

@@ -197,12 +197,25 @@ class TestStatusPage(HttpCase, CrisisCase):
         self.assertNotIn("Refunds start today.", self._page().text)
         self.private_update.with_user(self.user_manager).action_make_public()
         self.assertIn("Private offer for you.", self._page().text)
-        # without the box: not public
-        wizard = (
-            self.env["crisis.notify.wizard"]
-            .with_user(self.user_crisis)
-            .with_context(default_crisis_id=self.crisis.id)
-            .create({"kind": "progress", "body": "<p>Internal-ish note.</p>"})
+        # the box is ticked when the crisis is published, not otherwise
+        Wizard = self.env["crisis.notify.wizard"].with_user(self.user_crisis)
+        self.assertTrue(
+            Wizard.with_context(default_crisis_id=self.crisis.id)
+            .create({"kind": "progress"})
+            .is_public
+        )
+        unpublished = self._create_published_crisis(
+            public_title="Not out yet", public_statement="<p>Soon.</p>"
+        )
+        unpublished.with_user(self.user_manager).action_unpublish()
+        self.assertFalse(
+            Wizard.with_context(default_crisis_id=unpublished.id)
+            .create({"kind": "progress"})
+            .is_public
+        )
+        # the box unticked: not public
+        wizard = Wizard.with_context(default_crisis_id=self.crisis.id).create(
+            {"kind": "progress", "is_public": False, "body": "<p>Internal-ish note.</p>"}
         )
         wizard.action_request_approval()
         self.crisis.with_user(self.user_manager).action_approve_edited_message()
