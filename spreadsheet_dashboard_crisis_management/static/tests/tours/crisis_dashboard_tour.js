@@ -93,6 +93,34 @@ registry.category("web_tour.tours").add("spreadsheet_dashboard_crisis_management
                 if (open !== expected || open < 1) {
                     throw new Error(`open crises: ${open} on the dashboard, ${expected} expected`);
                 }
+                // the SLA breaches the board shows: late crises not yet acknowledged too
+                await waitForValues(model, [["Data", "B2"], ["Data", "C6"], ["Dashboard", "F41"]]);
+                const breaches = cellValue(model, "Data", "B2").value;
+                const late = await root.env.services.orm.searchCount("crisis.crisis", [
+                    ["is_drill", "=", false],
+                    ["sla_status", "=", "breached"],
+                ]);
+                if (breaches !== late || breaches < 1) {
+                    throw new Error(`SLA breaches: ${breaches} on the dashboard, ${late} expected`);
+                }
+                // each severity by its name, never "None"
+                const severities = ["E41", "E42", "E43", "E44"].map(
+                    (xc) => cellValue(model, "Dashboard", xc).value
+                );
+                if (severities.join() !== "Critical,High,Medium,Low") {
+                    throw new Error(`severities: ${severities}`);
+                }
+                // no rating is no average (not 0.0)
+                const ratings = await root.env.services.orm.readGroup(
+                    "crisis.crisis",
+                    [["is_drill", "=", false]],
+                    ["kpi_rating_count:sum"],
+                    []
+                );
+                const rating = cellValue(model, "Data", "C6").value;
+                if (!ratings[0].kpi_rating_count && rating !== "—") {
+                    throw new Error(`average rating without ratings: ${rating}`);
+                }
                 const actions = listCells.map(([sheet, xc]) => cellValue(model, sheet, xc).value);
                 if (!actions.includes(REAL_ACTION)) {
                     throw new Error(`"${REAL_ACTION}" is not in the list: ${actions}`);
