@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # make run: serves Odoo with the addon and its demo data installed, in the
 # foreground until Ctrl-C. PORT and DB choose the HTTP port and the database;
-# UPDATE=1 upgrades the addon first.
+# UPDATE=1 upgrades the addon first. Its outgoing emails go to a local mail
+# catcher (an SMTP server on 127.0.0.1 that keeps every email it is given in
+# .state/mail, a Maildir): nothing leaves the machine, and every email the
+# addon sends can be read there (MAIL_PORT chooses its port).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 PORT=${PORT:-8069}
 DB=${DB:-crisis}
+MAIL_PORT=${MAIL_PORT:-$((PORT + 1000))}
+MAILDIR=$STATE/mail
 
 "$ROOT/tools/setup.sh"
 # PDF printing (the post-incident review): Odoo renders PDFs with wkhtmltopdf
@@ -34,5 +39,13 @@ elif [ "${UPDATE:-0}" = 1 ]; then
     "${odoo[@]}" -u "$ADDON" --stop-after-init --logfile="$LOGS/run-install.log" \
         || die "updating $ADDON failed (see $LOGS/run-install.log)"
 fi
+# the mail catcher: Odoo's outgoing emails land in $MAILDIR
+mkdir -p "$MAILDIR/cur" "$MAILDIR/new" "$MAILDIR/tmp"
+"$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$MAIL_PORT" -c aiosmtpd.handlers.Mailbox "$MAILDIR" \
+    >>"$LOGS/mail-catcher.log" 2>&1 &
+catcher=$!
+trap 'kill "$catcher" 2>/dev/null || true; pg_stop' EXIT
+say "outgoing emails: caught on 127.0.0.1:$MAIL_PORT, kept in $MAILDIR/new (one file per email)"
 say "Odoo serves database $DB on http://localhost:$PORT (login admin / admin); Ctrl-C stops it"
-"${odoo[@]}" --db-filter="^$DB\$" --http-port="$PORT" --gevent-port=$((PORT + 3)) || true
+"${odoo[@]}" --db-filter="^$DB\$" --http-port="$PORT" --gevent-port=$((PORT + 3)) \
+    --smtp=127.0.0.1 --smtp-port="$MAIL_PORT" || true

@@ -59,6 +59,12 @@ class CrisisCrisis(models.Model):
         help="Affected customers no channel reached yet.",
     )
 
+    email_failure_warning = fields.Char(
+        compute="_compute_email_failure_warning",
+        help="The emails of the last customer update that failed, and why: shown on the "
+        "crisis so that nobody believes they arrived.",
+    )
+
     @api.depends("severity", "company_id")
     def _compute_reach_fallback(self):
         for crisis in self:
@@ -105,3 +111,54 @@ class CrisisCrisis(models.Model):
         for crisis in self:
             for channel in ("email", "sms", "phone", "none"):
                 crisis[f"reach_{channel}_count"] = counts.get((crisis.id, channel), 0)
+
+    def _compute_email_failure_warning(self):
+        """One warning per crisis when emails of its last customer update failed:
+        how many, the most common failure and one of its reasons, and where to
+        look (a refused or unreachable mail server fails them all)."""
+        Update = self.env["crisis.update"]
+        Recipient = self.env["crisis.update.recipient"]
+        failures = dict(Recipient._fields["email_failure_type"]._description_selection(self.env))
+        for crisis in self:
+            crisis.email_failure_warning = False
+            if not crisis._origin.id:
+                continue
+            update = Update.search(
+                [("crisis_id", "=", crisis._origin.id), ("state", "in", ("sending", "sent"))],
+                order="id desc",
+                limit=1,
+            )
+            if not update.failed_count:
+                continue
+            groups = Recipient._read_group(
+                [("update_id", "=", update.id), ("email_state", "=", "failed")],
+                ["email_failure_type"],
+                ["__count", "email_failure_reason:max"],
+                order="__count desc",
+                limit=1,
+            )
+            failure_type, __, reason = groups[0] if groups else (False, 0, False)
+            reason = (reason or "").strip().splitlines()[0][:160] if reason else ""
+            what = failures.get(failure_type) or self.env._("unknown failure")
+            if failure_type == "mail_smtp":
+                crisis.email_failure_warning = self.env._(
+                    "%(failed)s of %(total)s emails of the update “%(update)s” failed: the "
+                    "outgoing mail server refused them or could not be reached (%(reason)s). "
+                    "Check it in Settings > Technical > Outgoing Mail Servers; the customers "
+                    "not reached are Unreachable on the board of customers.",
+                    failed=update.failed_count,
+                    total=update.total_count,
+                    update=update.name,
+                    reason=reason or what,
+                )
+            else:
+                crisis.email_failure_warning = self.env._(
+                    "%(failed)s of %(total)s emails of the update “%(update)s” failed, most "
+                    "of them: %(what)s%(reason)s. The customers not reached are Unreachable on "
+                    "the board of customers.",
+                    failed=update.failed_count,
+                    total=update.total_count,
+                    update=update.name,
+                    what=what,
+                    reason=f" ({reason})" if reason else "",
+                )

@@ -146,6 +146,10 @@ class TestReach(CrisisCase, MockEmail):
         )
         self.assertEqual(self.crisis.contacted_count, 3)
         self.assertEqual(self.crisis.to_contact_count, 1, "the unreachable customer")
+        # the crisis says so, with the reason
+        warning = self.crisis.email_failure_warning
+        self.assertIn(f"1 of 4 emails of the update “{update.name}” failed", warning)
+        self.assertIn("Invalid email address", warning)
         self.assertKpis(
             self.crisis, kpi_notified_count=3, kpi_notified_rate=75.0, kpi_update_count=1
         )

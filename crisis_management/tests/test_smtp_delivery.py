@@ -8,6 +8,7 @@ in the customer's language, the link to the customer's own page.
 import email
 import email.policy
 import re
+import socket
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -144,6 +145,27 @@ class TestSMTPDelivery(CronMixinCase, SMTPSinkCase, CrisisCase):
         self.assertEqual(status.pop(GONE_ADDRESS)[0], "exception")
         self.assertEqual(status.pop(IDN_ADDRESS), ("exception", "mail_email_invalid"))
         self.assertEqual(set(status.values()), {("sent", False)})
+
+    def test_unreachable_mail_server_warns_on_the_crisis(self):
+        """No mail server answers: every email fails, the update counts them
+        failed and the crisis says why, where to look, in one warning."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed_port = probe.getsockname()[1]
+        self.smtp_mail_server.smtp_port = closed_port
+        update = self._notify_customers(self.crisis)
+        self.assertFalse(self.crisis.email_failure_warning, "queued: nothing failed yet")
+        self.send_mail_queue()
+        self._crisis_apply_reach()
+        self.assertFalse(self.smtp_sink.messages)
+        self.assertEqual(update.sent_count, 0)
+        self.assertEqual(update.failed_count, update.total_count - update.skipped_count)
+        warning = self.crisis.email_failure_warning
+        self.assertIn(
+            f"{update.failed_count} of {update.total_count} emails of the update", warning
+        )
+        self.assertIn("the outgoing mail server refused them or could not be reached", warning)
+        self.assertIn("Outgoing Mail Servers", warning)
 
     def test_sending_jobs_deliver_their_own_batches(self):
         """Above the background threshold, each call of the sending job hands
