@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .crisis_workflow_mixin import as_workflow
+
 
 class CrisisActionPlan(models.Model):
     _name = "crisis.action.plan"
@@ -10,7 +12,7 @@ class CrisisActionPlan(models.Model):
     _inherit = ["mail.thread", "crisis.workflow.mixin"]
     _order = "crisis_id, id"
     _check_company_auto = True
-    _crisis_workflow_fields = ("is_corrective",)
+    _crisis_workflow_fields = ("is_corrective", "applied_on_declaration")
 
     name = fields.Char(required=True, tracking=True)
     crisis_id = fields.Many2one(
@@ -23,6 +25,12 @@ class CrisisActionPlan(models.Model):
     # the plan of the post-incident review's corrective actions (one per crisis)
     is_corrective = fields.Boolean(string="Corrective Actions", readonly=True, copy=False)
     playbook_id = fields.Many2one("crisis.playbook", ondelete="set null", index=True)
+    applied_on_declaration = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Made from the playbook when the crisis was declared (the company applies "
+        "playbooks on declaration).",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Owner",
@@ -86,24 +94,32 @@ class CrisisActionPlan(models.Model):
                     "user_id": crisis.user_id.id,
                 }
             )
+            if self.env.context.get("crisis_declaring"):
+                as_workflow(plan).applied_on_declaration = True
         done_steps = plan.action_ids.playbook_step_id
         new_steps = playbook.step_ids - done_steps
         if not new_steps:
             # said, not silently done: a notification (a dict, fine over XML-RPC)
+            if plan.applied_on_declaration:
+                title = self.env._("Already applied")
+                message = self.env._(
+                    "Playbook %(playbook)s was applied when %(reference)s was declared: every "
+                    "step of it is in the action plan.",
+                    playbook=playbook.display_name,
+                    reference=crisis.reference,
+                )
+            else:
+                title = self.env._("Nothing to add")
+                message = self.env._(
+                    "Every step of playbook %(playbook)s is already in the action plan of "
+                    "%(reference)s.",
+                    playbook=playbook.display_name,
+                    reference=crisis.reference,
+                )
             return {
                 "type": "ir.actions.client",
                 "tag": "display_notification",
-                "params": {
-                    "title": self.env._("Nothing to add"),
-                    "message": self.env._(
-                        "Every step of playbook %(playbook)s is already in the action plan of "
-                        "%(reference)s.",
-                        playbook=playbook.display_name,
-                        reference=crisis.reference,
-                    ),
-                    "type": "info",
-                    "sticky": False,
-                },
+                "params": {"title": title, "message": message, "type": "info", "sticky": False},
             }
         holders = crisis._crisis_role_holders()
         self.env["crisis.action"].create(

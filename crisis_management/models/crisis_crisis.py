@@ -564,7 +564,7 @@ class CrisisCrisis(models.Model):
         crises = super().create(vals_list)
         for crisis in crises:
             if crisis.playbook_id and crisis.company_id.crisis_auto_apply_playbook:
-                crisis.action_apply_playbook()
+                crisis.with_context(crisis_declaring=True).action_apply_playbook()
         return crises
 
     def write(self, vals):

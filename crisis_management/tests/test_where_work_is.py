@@ -227,6 +227,16 @@ class TestWhereWorkIs(CrisisCase):
         self.assertIn("already in the action plan", result["params"]["message"])
         self.assertIn(crisis.reference, result["params"]["message"])
         self.assertEqual(len(crisis.action_ids), 1, "nothing added")
+        # applied by itself on declaration: the message says so
+        self.company.crisis_auto_apply_playbook = True
+        declared = self._create_crisis(user=self.user_crisis, playbook_id=playbook.id)
+        self.assertEqual(len(declared.action_ids), 1)
+        result = declared.with_user(self.user_crisis).action_apply_playbook()
+        self.assertEqual(result["params"]["title"], "Already applied")
+        self.assertIn(
+            f"was applied when {declared.reference} was declared", result["params"]["message"]
+        )
+        self.assertEqual(len(declared.action_ids), 1, "nothing added")
 
     def test_compensation_pending_total(self):
         crisis = self._create_crisis(user=self.user_crisis)
