@@ -111,7 +111,7 @@ class CrisisCrisis(models.Model):
     def action_view_calls(self):
         """The affected customers of the campaign: to call, or called."""
         self.ensure_one()
-        return self._crisis_action(
+        action = self._crisis_action(
             "crisis_management.crisis_impact_action",
             [
                 ("crisis_id", "=", self.id),
@@ -122,3 +122,10 @@ class CrisisCrisis(models.Model):
             context={"default_crisis_id": self.id},
             name=self.env._("Calls of %(crisis)s", crisis=self.reference),
         )
+        action["views"] = [
+            (self.env.ref("crisis_management.crisis_impact_view_list_calls").id, "list"),
+            (False, "kanban"),
+            (False, "form"),
+        ]
+        action["view_mode"] = "list,kanban,form"
+        return action

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
@@ -362,6 +363,35 @@ class TestCallCampaign(CrisisCase):
         )
         self.assertEqual(
             self.env["crisis.impact"].search([("call_open", "=", True)]), self.l_no_email
+        )
+
+    def test_call_list_to_work_from(self):
+        """The call list: each customer's full name and numbers to click, the
+        outcomes as labelled buttons, rows in a fixed order that keep their
+        place once a call is logged."""
+        self._wizard().action_schedule()
+        action = self.crisis.action_view_calls()
+        view = self.env.ref("crisis_management.crisis_impact_view_list_calls")
+        self.assertEqual(action["views"][0], (view.id, "list"))
+        arch = etree.fromstring(
+            self.env["crisis.impact"]
+            .with_user(self.agent_a)
+            .get_views([(view.id, "list")])["views"]["list"]["arch"]
+        )
+        self.assertEqual(arch.get("default_order"), "id")
+        for name in ("partner_phone", "partner_mobile"):
+            self.assertEqual(arch.xpath(f"//field[@name='{name}']")[0].get("widget"), "phone")
+        self.assertEqual(arch.xpath("//field[@name='is_priority']")[0].get("widget"), "boolean")
+        labels = [button.get("string") for button in arch.xpath("//button")]
+        self.assertEqual(
+            labels, ["Reached", "Voicemail", "No answer", "Call back", "Wrong number"]
+        )
+        before = self.env["crisis.impact"].search(action["domain"], order="id")
+        self._line_as(self.l_priority).action_call_reached()
+        self.assertEqual(
+            self.env["crisis.impact"].search(action["domain"], order="id"),
+            before,
+            "the logged customer stays in its row",
         )
 
     # ------------------------------------------------------------------
