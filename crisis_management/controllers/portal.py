@@ -302,17 +302,10 @@ class CrisisPortal(CustomerPortal):
         result = []
         for compensation in compensations:
             response = compensation.customer_response
-            if response == "declined":
-                status = env._("Declined")
-            elif compensation.state == "cancelled":
-                status = env._("Withdrawn")
-            elif compensation.state == "delivered":
-                status = env._("Delivered")
-            elif response == "accepted":
-                status = env._("Accepted")
-            else:
-                status = env._("Waiting for your answer")
-            answerable = response == "none" and compensation.state == "approved"
+            # the buttons only when the answer would be taken (a credit note
+            # under way, for instance, takes no answer)
+            answerable = compensation._crisis_portal_answerable()
+            status = compensation._crisis_portal_status()
             result.append(
                 {
                     "id": compensation.id,

@@ -144,6 +144,32 @@ class CrisisCompensation(models.Model):
                 )
             )
 
+    def _crisis_portal_answerable(self):
+        """Whether the customer may accept or decline it now: the page shows
+        the buttons only then (the same checks as the answer itself)."""
+        self.ensure_one()
+        try:
+            self._crisis_portal_check_answerable()
+        except UserError:
+            return False
+        return True
+
+    def _crisis_portal_status(self):
+        """What the customer's page says of it, in their words."""
+        self.ensure_one()
+        env = self.env
+        if self.customer_response == "declined":
+            return env._("Declined")
+        if self.state == "cancelled":
+            return env._("Withdrawn")
+        if self.state == "delivered":
+            return env._("Delivered")
+        if self.customer_response == "accepted":
+            return env._("Accepted")
+        if self._crisis_portal_answerable():
+            return env._("Waiting for your answer")
+        return env._("Being delivered")
+
     def _crisis_portal_response_label(self):
         self.ensure_one()
         labels = dict(self._fields["customer_response"]._description_selection(self.env))

@@ -189,7 +189,8 @@ class TestStatementLanguages(CrisisCase, MockEmail):
         self.assertNotIn(TITLE, message.subject + message.body)
 
     def test_edited_message_goes_as_written(self):
-        wizard = self._send_in_chinese(body="<p>Refunds are on their way.</p>")
+        body = "<p>退款正在路上。</p>"
+        wizard = self._send_in_chinese(body=body, body_lang="zh_CN", audience_lang="zh_CN")
         # approved by a Crisis Manager first (test_four_eyes.py)
         wizard.action_request_approval()
         self.crisis.with_user(self.user_manager).action_approve_edited_message()
@@ -197,7 +198,7 @@ class TestStatementLanguages(CrisisCase, MockEmail):
         self.assertFalse(self.crisis.update_ids.body_is_statement)
         message = self._email_body(self.customers[1])
         self.assertIn("尊敬的", message.body, "the Chinese template")
-        self.assertIn("Refunds are on their way.", message.body)
+        self.assertIn("退款正在路上。", message.body)
         self.assertNotIn(STATEMENT_ZH_TERM, message.body)
 
     def test_editing_a_translation_resets_the_approval(self):

@@ -3,6 +3,7 @@ Crises list show each update's subject and text in the language of whoever
 reads them, as each customer was emailed (the status page: module
 crisis_management_status)."""
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CARD_OUTAGE, CrisisCase
@@ -83,16 +84,48 @@ class TestUpdateLanguages(HttpCase, CrisisCase):
             self.assertNotIn(chinese, page)
 
     def test_sender_language_decides_nothing(self):
-        """A Chinese-speaking manager sends: the English customer reads English."""
+        """A Chinese-speaking manager sends an English text to those who read
+        English: the English customer reads English, the Chinese one gets nothing."""
         self.user_manager.lang = "zh_CN"
-        self._send(body=CUSTOM_BODY)
+        self._send(body=CUSTOM_BODY, body_lang="en_US", audience_lang="en_US")
         page = self._page(self.emma)
         self.assertIn(self._subject(self.emma), page)
         self.assertIn("Store card readers are replaced", page, "a written text, as sent")
         self.assertNotIn(TITLE_ZH, page)
-        page = self._page(self.li)
-        self.assertIn(self._subject(self.li), page)
-        self.assertIn("Store card readers are replaced", page)
+        self.assertNotIn("Store card readers are replaced", self._page(self.li))
+
+    def test_written_text_goes_only_to_who_reads_its_language(self):
+        """Free text added at the send exists in each language its audience
+        reads, or the send is refused and says which language is missing."""
+        wizard = (
+            self.env["crisis.notify.wizard"]
+            .with_user(self.user_manager)
+            .with_context(default_crisis_id=self.crisis.id)
+            .create({"kind": "progress", "body": CUSTOM_BODY})
+        )
+        self.assertEqual(wizard.body_lang, "en_US", "the sender's language by default")
+        self.assertTrue(wizard.body_is_custom)
+        self.assertIn(
+            "Chinese (Simplified) / 简体中文 (1 customer(s))", wizard.translation_warning
+        )
+        for action in (wizard.action_review_send, wizard.action_send):
+            with self.subTest(action=action.__name__), self.assertRaises(UserError) as refused:
+                action()
+            self.assertIn("This message is written in English (US)", str(refused.exception))
+        self.assertFalse(self.crisis.update_ids, "nothing sent")
+        # to those who read it, then the Chinese text to the others
+        wizard.audience_lang = "en_US"
+        self.assertFalse(wizard.translation_warning)
+        wizard.action_send()
+        chinese = "<p>门店读卡器将于周五前更换。</p>"
+        self._send(body=chinese, body_lang="zh_CN", audience_lang="zh_CN")
+        self.assertIn("Store card readers", self._page(self.emma))
+        self.assertNotIn("门店读卡器", self._page(self.emma))
+        self.assertIn("门店读卡器", self._page(self.li))
+        self.assertNotIn("Store card readers", self._page(self.li))
+        # the statement goes to everyone, each in their language
+        self._send()
+        self.assertEqual(len(self.crisis.update_ids), 3)
 
     def test_my_crises_in_the_portal_users_language(self):
         user = new_test_user(

@@ -1,7 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, html2plaintext
 from odoo.tools.misc import formatLang
+
+from odoo.addons.base.models.res_partner import _lang_get
 
 from ..models.crisis_impact import CONTACT_STATUSES, CUSTOMER_EMAIL_LAYOUT
 from ..models.crisis_type import SEVERITIES
@@ -38,6 +40,23 @@ class CrisisNotifyWizard(models.TransientModel):
         help="Which affected customers of the crisis receive the email.",
     )
     impact_level = fields.Selection(SEVERITIES, string="Impact", default="high")
+    audience_lang = fields.Selection(
+        _lang_get,
+        string="Who Read",
+        help="Only the customers of the audience whose contact reads this language: to send "
+        "a message written in one language to those who read it.",
+    )
+    body_is_custom = fields.Boolean(
+        compute="_compute_body_is_custom",
+        help="The message is not the approved public statement.",
+    )
+    body_lang = fields.Selection(
+        _lang_get,
+        string="Message Written In",
+        default=lambda self: self.env.lang or "en_US",
+        help="The language of a message other than the public statement: it goes only to "
+        "customers who read it (the statement goes to everyone in their language).",
+    )
     contact_status = fields.Selection(CONTACT_STATUSES, default="to_contact")
     kind = fields.Selection(
         [(value, label) for value, label in UPDATE_KINDS if value != "satisfaction"],
@@ -130,7 +149,12 @@ class CrisisNotifyWizard(models.TransientModel):
         """The lines the email goes to, following the audience."""
         self.ensure_one()
         if self.audience == "selection":
-            return self.impact_ids.filtered(lambda i: i.crisis_id == self.crisis_id)
+            return self.impact_ids.filtered(
+                lambda i: (
+                    i.crisis_id == self.crisis_id
+                    and (not self.audience_lang or i.partner_id.lang == self.audience_lang)
+                )
+            )
         return self.env["crisis.impact"].search(self._target_domain(), order="id")
 
     def _audience_domain(self):
@@ -154,6 +178,8 @@ class CrisisNotifyWizard(models.TransientModel):
             domain.append(("impact_level", "=", self.impact_level))
         elif self.audience == "contact_status":
             domain.append(("contact_status", "=", self.contact_status))
+        if self.audience_lang:
+            domain.append(("partner_id.lang", "=", self.audience_lang))
         return domain
 
     def _audience_detail(self):
@@ -218,10 +244,23 @@ class CrisisNotifyWizard(models.TransientModel):
                 else self.env._("Send %s emails?", formatLang(self.env, count, digits=0))
             )
 
-    @api.depends("crisis_id", "audience", "impact_level", "contact_status", "impact_ids", "body")
+    @api.depends(
+        "crisis_id",
+        "audience",
+        "impact_level",
+        "contact_status",
+        "impact_ids",
+        "body",
+        "audience_lang",
+        "body_lang",
+    )
     def _compute_translation_warning(self):
         Lang = self.env["res.lang"]
         for wizard in self:
+            refusal = wizard._message_language_refusal()
+            if refusal:
+                wizard.translation_warning = refusal
+                continue
             counts = wizard._untranslated_recipients()
             if not counts:
                 wizard.translation_warning = False
@@ -240,6 +279,11 @@ class CrisisNotifyWizard(models.TransientModel):
                 "the Communication tab of the crisis (the language button of each field).",
                 languages=languages,
             )
+
+    @api.depends("crisis_id", "body")
+    def _compute_body_is_custom(self):
+        for wizard in self:
+            wizard.body_is_custom = bool(wizard.crisis_id and wizard._update_body())
 
     @api.depends_context("uid")
     @api.depends("crisis_id", "body")
@@ -276,6 +320,70 @@ class CrisisNotifyWizard(models.TransientModel):
             )
         )
         return dict(self.env.cr.fetchall())
+
+    def _other_language_recipients(self):
+        """{language: number of customers of the audience to email} who read
+        another language than the message's, when the message is not the
+        statement (a contact without a language reads what is written)."""
+        self.ensure_one()
+        crisis = self.crisis_id
+        if not crisis or not self.body:
+            return {}
+        # the statement as proposed (in the sender's language, read with the
+        # crisis): no need to look for it in its other languages
+        if (
+            html2plaintext(self.body).split()
+            == html2plaintext(crisis.public_statement or "").split()
+        ):
+            return {}
+        if not self._update_body():
+            return {}
+        Impact = self.env["crisis.impact"]
+        query = Impact._search(self._audience_domain())
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner.lang, COUNT(*) FROM %s"
+                " WHERE impact.id IN %s AND partner.lang IS NOT NULL AND partner.lang != %s"
+                " AND %s = 'sent' GROUP BY partner.lang",
+                Impact._crisis_recipient_tables(),
+                query.subselect(),
+                self.body_lang or self.env.lang or "en_US",
+                Impact._crisis_recipient_state(),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _message_language_refusal(self):
+        """Why this message may not go to this audience (customers who read
+        another language than it is written in), or ``False``."""
+        self.ensure_one()
+        others = self._other_language_recipients()
+        if not others:
+            return False
+        Lang = self.env["res.lang"]
+        written = self.body_lang or self.env.lang or "en_US"
+        return self.env._(
+            "This message is written in %(language)s, but customers of this audience read "
+            "%(others)s: they would get it in a language they may not read. Send them the "
+            "approved public statement (it goes in each customer's language), or send this "
+            "message to those who read %(language)s only (Who Read) and a message written in "
+            "each other language to the others.",
+            language=Lang._lang_get(written).name or written,
+            others=", ".join(
+                self.env._(
+                    "%(language)s (%(count)s customer(s))",
+                    language=Lang._lang_get(code).name or code,
+                    count=count,
+                )
+                for code, count in sorted(others.items())
+            ),
+        )
+
+    def _check_message_language(self):
+        refusal = self._message_language_refusal()
+        if refusal:
+            raise UserError(refusal)
 
     def _update_body(self):
         """The text of the update for the templates (``crisis_update_body``): empty
@@ -344,6 +452,7 @@ class CrisisNotifyWizard(models.TransientModel):
         self._checked_audience()
         # the gate again, with the message: approved, unless it is the statement
         self.crisis_id._check_can_speak_to_customers(self.kind, body=self.body)
+        self._check_message_language()
         self.state = "confirm"
         return self._reopen()
 
@@ -433,6 +542,7 @@ class CrisisNotifyWizard(models.TransientModel):
     def action_send(self):
         """Send the update (the confirmation's button)."""
         audience = self._checked_audience()
+        self._check_message_language()
         update = self.crisis_id._crisis_notify(
             audience,
             self.template_id,

@@ -253,6 +253,10 @@ class TestCreditNotes(CrisisAccountCase):
         with self.assertRaisesRegex(UserError, "being delivered"):
             compensation.sudo()._crisis_portal_decline("Changed my mind")
         self.assertEqual(compensation.state, "approved")
+        # the customer's page offers no button whose answer would be refused
+        self.assertEqual(compensation.move_id.state, "draft")
+        self.assertFalse(compensation.sudo()._crisis_portal_answerable())
+        self.assertEqual(compensation.sudo()._crisis_portal_status(), "Being delivered")
 
     def test_settings_refuse_another_companys_records(self):
         """A company's credit notes are made with its own journal, account and
