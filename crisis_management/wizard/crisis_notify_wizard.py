@@ -305,17 +305,23 @@ class CrisisNotifyWizard(models.TransientModel):
         missing = crisis._crisis_untranslated_langs(names)
         if not missing:
             return {}
+        return self._recipients_by_lang(SQL("partner.lang IN %s", tuple(missing)))
+
+    def _recipients_by_lang(self, lang_condition):
+        """{language: number of customers of the audience to email} whose
+        contact's language meets ``lang_condition`` (SQL on ``partner.lang``):
+        one grouped query, nothing read per customer."""
         Impact = self.env["crisis.impact"]
         query = Impact._search(self._audience_domain())
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 "SELECT partner.lang, COUNT(*) FROM %s"
-                " WHERE impact.id IN %s AND partner.lang IN %s AND %s = 'sent'"
+                " WHERE impact.id IN %s AND %s AND %s = 'sent'"
                 " GROUP BY partner.lang",
                 Impact._crisis_recipient_tables(),
                 query.subselect(),
-                tuple(missing),
+                lang_condition,
                 Impact._crisis_recipient_state(),
             )
         )
@@ -338,21 +344,10 @@ class CrisisNotifyWizard(models.TransientModel):
             return {}
         if not self._update_body():
             return {}
-        Impact = self.env["crisis.impact"]
-        query = Impact._search(self._audience_domain())
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT partner.lang, COUNT(*) FROM %s"
-                " WHERE impact.id IN %s AND partner.lang IS NOT NULL AND partner.lang != %s"
-                " AND %s = 'sent' GROUP BY partner.lang",
-                Impact._crisis_recipient_tables(),
-                query.subselect(),
-                self.body_lang or self.env.lang or "en_US",
-                Impact._crisis_recipient_state(),
-            )
+        written = self.body_lang or self.env.lang or "en_US"
+        return self._recipients_by_lang(
+            SQL("partner.lang IS NOT NULL AND partner.lang != %s", written)
         )
-        return dict(self.env.cr.fetchall())
 
     def _message_language_refusal(self):
         """Why this message may not go to this audience (customers who read
