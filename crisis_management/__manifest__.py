@@ -39,6 +39,7 @@
         "wizard/crisis_call_wizard_views.xml",
         "views/crisis_call_views.xml",
         "views/crisis_inbox_views.xml",
+        "views/crisis_job_views.xml",
     ],
     "demo": [
         "demo/crisis_demo.xml",

@@ -1,6 +1,6 @@
 {
     "name": "Crisis Management Accounting",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Crisis Management",
     "summary": "Refunds and credits of a crisis reach the books: customer credit notes made "
     "on delivery, one by one or in bulk, or partial reversals of a named invoice",

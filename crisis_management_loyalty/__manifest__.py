@@ -15,6 +15,7 @@
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "views/crisis_compensation_views.xml",
+        "views/crisis_compensation_delivery_job_views.xml",
         "wizard/crisis_config_settings_views.xml",
     ],
     "demo": ["demo/crisis_loyalty_demo.xml"],

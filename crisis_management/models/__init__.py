@@ -2,6 +2,7 @@ from . import crisis_email
 from . import crisis_workflow_mixin
 from . import crisis_four_eyes_mixin
 from . import crisis_reminder_mixin
+from . import crisis_job
 from . import crisis_mail_batch
 from . import mail_render_mixin
 from . import crisis_stage
@@ -43,3 +44,4 @@ from . import crisis_crisis_reach
 from . import crisis_crisis_inbox
 from . import crisis_impact_inbox
 from . import crisis_compensation_job
+from . import crisis_compensation_bulk_job

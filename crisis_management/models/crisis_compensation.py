@@ -407,8 +407,27 @@ class CrisisCompensation(models.Model):
                 )
 
     def action_submit(self):
-        self._check_state(("draft",), self.env._("%(reference)s is not a draft."))
-        self.check_access("write")
+        """Send these drafts for approval: at once, or in the background above
+        the company's threshold (a notification then tells so)."""
+        return self._crisis_in_background("submit") or self._crisis_submit()
+
+    def action_approve(self):
+        """Approve these requests: at once, or in the background above the
+        company's threshold, with the same checks (a notification then tells so)."""
+        return self._crisis_in_background("approve") or self._crisis_approve()
+
+    def action_reject(self):
+        """Reject these requests: at once, or in the background above the
+        company's threshold, with the same checks (a notification then tells so)."""
+        return self._crisis_in_background("reject") or self._crisis_reject()
+
+    def action_deliver(self):
+        self._crisis_check_deliverable()
+        as_workflow(self).write({"state": "delivered", "date_delivered": fields.Datetime.now()})
+        return True
+
+    def _crisis_submit(self):
+        self._crisis_check_action("submit")
         as_workflow(self).write(
             {
                 "state": "to_approve",
@@ -420,11 +439,8 @@ class CrisisCompensation(models.Model):
         self._schedule_approval_activities()
         return True
 
-    def action_approve(self):
-        self._check_state(
-            ("to_approve",), self.env._("%(reference)s is not waiting for approval.")
-        )
-        self._check_approval_rights()
+    def _crisis_approve(self):
+        self._crisis_check_action("approve")
         # the company amount is final from now on: computed before the approval
         self.flush_recordset(["amount_company"])
         # the approval rights were checked above: an approver need not be on the crisis
@@ -438,19 +454,90 @@ class CrisisCompensation(models.Model):
         self._close_approval_activities()
         return True
 
-    def action_reject(self):
-        self._check_state(
-            ("to_approve",), self.env._("%(reference)s is not waiting for approval.")
-        )
-        self._check_approval_rights()
+    def _crisis_reject(self):
+        self._crisis_check_action("reject")
         as_workflow(self.sudo()).write({"state": "rejected"})
         self._close_approval_activities()
         return True
 
-    def action_deliver(self):
-        self._crisis_check_deliverable()
-        as_workflow(self).write({"state": "delivered", "date_delivered": fields.Datetime.now()})
-        return True
+    def _crisis_check_action(self, action):
+        """Raise unless the current user may do ``action`` (``submit``,
+        ``approve``, ``reject``, ``deliver``) on all of these now."""
+        if action == "submit":
+            self._check_state(("draft",), self.env._("%(reference)s is not a draft."))
+            self.check_access("write")
+        elif action in ("approve", "reject"):
+            self._check_state(
+                ("to_approve",), self.env._("%(reference)s is not waiting for approval.")
+            )
+            self._check_approval_rights()
+        else:
+            self._crisis_check_deliverable()
+
+    # ------------------------------------------------------------------
+    # In the background
+    # ------------------------------------------------------------------
+
+    def _crisis_above_threshold(self):
+        """Whether these compensations are more than the threshold of one of
+        their companies: then a button works on them in the background."""
+        companies = self.company_id or self.env.company
+        return len(self) > min(companies.mapped("crisis_compensation_background_threshold"))
+
+    def _crisis_in_background(self, action):
+        """Queue ``action`` on these compensations if they are above the
+        threshold (``crisis.compensation.bulk.job``), after the checks of the
+        click: the job makes them again, batch by batch.
+
+        :return: the notification telling so, or ``False`` (not above)
+        """
+        if not self._crisis_above_threshold():
+            return False
+        self._crisis_check_action(action)
+        self._crisis_queue_bulk(action)
+        actions = dict(
+            self.env["crisis.compensation.bulk.job"]
+            ._fields["action"]
+            ._description_selection(self.env)
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": actions[action],
+                "message": self.env._(
+                    "%(count)s compensation(s) are being processed in the background. The "
+                    "chatter of their crisis says when it is done; Crisis > Background Jobs "
+                    "shows the progress.",
+                    count=len(self),
+                ),
+                "type": "info",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _crisis_queue_bulk(self, action):
+        """One ``crisis.compensation.bulk.job`` of ``action`` per company of these."""
+        Job = self.env["crisis.compensation.bulk.job"]
+        jobs = Job.browse()
+        for company, compensations in self.grouped("company_id").items():
+            jobs |= Job._crisis_queue(compensations, action=action, company_id=company.id)
+        return jobs
+
+    def _crisis_due_for(self, action):
+        """Those of these compensations that ``action`` still works on."""
+        if action == "deliver":
+            return self._crisis_ready_to_deliver()
+        state = "draft" if action == "submit" else "to_approve"
+        return self.filtered(lambda c: c.state == state)
+
+    def _crisis_do(self, action):
+        """Do ``action`` on these compensations now, as the current user."""
+        if not self:
+            return True
+        if action == "deliver":
+            return self.action_deliver()
+        return getattr(self, f"_crisis_{action}")()
 
     def _crisis_check_deliverable(self):
         """Raise unless the current user may deliver all of these now."""
@@ -484,6 +571,12 @@ class CrisisCompensation(models.Model):
         ready.check_access("write")
         later = ready._crisis_deliver_later()
         now = ready - later
+        if now._crisis_above_threshold():
+            # the others of a large selection: in the background too
+            now._crisis_check_deliverable()
+            now._crisis_queue_bulk("deliver")
+            later |= now
+            now = now.browse()
         if now:
             now.action_deliver()
         if later:

@@ -113,6 +113,17 @@ class CrisisCrisis(models.Model):
             name=self.env._("Affected Customers of %s", self.reference),
         )
 
+    def action_view_impact_jobs(self):
+        """The work in the background on this crisis's customers: being
+        added, calls being scheduled (to follow, or stop)."""
+        self.ensure_one()
+        return self._crisis_action(
+            "crisis_management.crisis_impact_job_action",
+            [("crisis_id", "=", self.id)],
+            context={"search_default_in_progress": 1},
+            name=self.env._("Background Jobs of %(crisis)s", crisis=self.reference),
+        )
+
     def action_add_customers(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -15,7 +15,6 @@ activity of a line counts as a call that reached the customer.
 """
 
 import ast
-import logging
 from collections import Counter
 from datetime import timedelta
 
@@ -25,9 +24,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, is_html_empty
 
+from .crisis_job import Batch
 from .crisis_workflow_mixin import as_workflow
-
-_logger = logging.getLogger(__name__)
 
 CALL_ACTIVITY = "mail.mail_activity_data_call"
 CALL_OUTCOMES = [
@@ -456,11 +454,10 @@ class CrisisImpactJob(models.Model):
     def _crisis_queue_calls(self, crisis, domain, audience, total, date_deadline):
         """Record the call campaign of the lines of ``domain``; start the job."""
         last = self.env["crisis.impact"].search(domain, order="id desc", limit=1)
-        job = as_workflow(self.sudo()).create(
+        return self._crisis_job_queue(
             {
                 "crisis_id": crisis.id,
                 "job_type": "call",
-                "user_id": self.env.uid,
                 "call_domain": repr(domain),
                 "call_audience": audience,
                 "call_date_deadline": date_deadline,
@@ -468,81 +465,63 @@ class CrisisImpactJob(models.Model):
                 "total_count": total,
             }
         )
-        self.env.ref("crisis_management.ir_cron_crisis_add_customers").sudo()._trigger()
-        return job.with_env(self.env)
 
-    def _crisis_add_batch(self, batch_size):
-        if self.job_type != "call":
-            return super()._crisis_add_batch(batch_size)
-        return self._crisis_call_batch(batch_size)
-
-    def _crisis_call_batch(self, batch_size):
-        self.ensure_one()
-        env = (
-            self.with_user(self.user_id).with_context(allowed_company_ids=[self.company_id.id]).env
-        )
-        Impact = env["crisis.impact"]
-        try:
-            crisis = env["crisis.crisis"].browse(self.crisis_id.id)
-            if crisis.is_closed:
-                raise UserError(env._("%(crisis)s was closed.", crisis=crisis.sudo().display_name))
-            crisis.check_access("write")
-            states = Impact._crisis_call_states(
-                ast.literal_eval(self.call_domain or "[]"),
-                self.call_audience,
-                after_id=self.last_impact_id,
-                upto_id=self.max_impact_id,
-                limit=batch_size,
+    @api.depends("job_type")
+    def _compute_display_name(self):
+        calls = self.filtered(lambda job: job.job_type == "call")
+        for job in calls:
+            job.display_name = self.env._(
+                "%(crisis)s: call campaign of %(count)s customers",
+                crisis=job.crisis_id.reference,
+                count=job.total_count,
             )
-            to_call = Impact.browse(id_ for id_, state in states if state == "call")
-            with self.env.cr.savepoint():
-                activities, turn = to_call._crisis_schedule_calls(
-                    self.call_date_deadline, turn=self.call_turn
-                )
-        except (UserError, ValueError, SyntaxError) as error:
-            _logger.info("Scheduling calls of %s failed: %s", self.crisis_id.reference, error)
-            self._crisis_finish("failed", error=str(error.args[0] if error.args else error))
-            return
-        values = {
-            "state": "running",
-            "processed_count": self.processed_count + len(states),
-            "added_count": self.added_count + len(activities),
-            "call_turn": turn,
-        }
+        return super(CrisisImpactJob, self - calls)._compute_display_name()
+
+    def _crisis_job_batch(self, batch_size):
+        if self.job_type != "call":
+            return super()._crisis_job_batch(batch_size)
+        env = self._crisis_job_user_env(self.company_id)
+        Impact = env["crisis.impact"]
+        crisis = env["crisis.crisis"].browse(self.crisis_id.id)
+        if crisis.is_closed:
+            raise UserError(env._("%(crisis)s was closed.", crisis=crisis.sudo().display_name))
+        crisis.check_access("write")
+        states = Impact._crisis_call_states(
+            ast.literal_eval(self.call_domain or "[]"),
+            self.call_audience,
+            after_id=self.last_impact_id,
+            upto_id=self.max_impact_id,
+            limit=batch_size,
+        )
+        to_call = Impact.browse(id_ for id_, state in states if state == "call")
+        activities, turn = to_call._crisis_schedule_calls(
+            self.call_date_deadline, turn=self.call_turn
+        )
+        values = {"added_count": self.added_count + len(activities), "call_turn": turn}
         if states:
             values["last_impact_id"] = states[-1][0]
-        as_workflow(self).write(values)
-        if len(states) < batch_size:
-            self._crisis_finish("done")
+        return Batch(len(states), values, len(states) < batch_size)
 
-    def _crisis_finish(self, state, error=False):
+    def _crisis_job_message(self, state):
         if self.job_type != "call":
-            return super()._crisis_finish(state, error=error)
-        as_workflow(self).write(
-            {"state": state, "date_done": fields.Datetime.now(), "error": error}
-        )
-        crisis = self.crisis_id.sudo()
-        env = self.with_context(lang=self.user_id.lang or self.env.lang).env
+            return super()._crisis_job_message(state)
         if state == "done":
-            body = env._(
+            return self.env._(
                 "Call campaign scheduled: %(count)s calls, due on %(date)s.",
                 count=self.added_count,
                 date=fields.Date.to_string(self.call_date_deadline),
             )
-        else:
-            body = env._(
+        if state == "failed":
+            return self.env._(
                 "Scheduling the calls stopped after %(count)s: %(error)s",
                 count=self.added_count,
-                error=error,
+                error=self.error,
             )
-        crisis.message_post(body=body, author_id=self.user_id.partner_id.id)
-        self.user_id._bus_send(
-            "simple_notification",
-            {
-                "type": "success" if state == "done" else "warning",
-                "title": env._("Call campaign of %(crisis)s", crisis=crisis.reference),
-                "message": body,
-                "sticky": state != "done",
-            },
+        return self.env._(
+            "Scheduling the calls was stopped by %(user)s after %(count)s calls, "
+            "%(processed)s of %(total)s customers processed.",
+            user=self.stopped_by_id.name,
+            count=self.added_count,
+            processed=self.processed_count,
+            total=self.total_count,
         )
-        return None

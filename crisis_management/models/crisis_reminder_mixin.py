@@ -1,3 +1,5 @@
+from psycopg2 import errors
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -10,29 +12,45 @@ BATCH_SIZE = 500
 class CrisisReminderMixin(models.AbstractModel):
     """Shared by the crisis crons: pick due records safely, give activities once.
 
-    Each step is a method, so that a model may override it.
+    ``_crisis_lock_due`` and ``_crisis_count_due`` are the primitives of every
+    scheduled work of the addon: the reminders here, the job engine
+    (``crisis.job``) and the sending of customer updates. Each step is a
+    method, so that a model may override it.
     """
 
     _name = "crisis.reminder.mixin"
     _description = "Crisis: Reminders of the Scheduled Jobs"
 
     @api.model
-    def _crisis_lock_due(self, condition, limit=BATCH_SIZE):
+    def _crisis_lock_due(self, condition, limit=BATCH_SIZE, order=None, skip_conflicts=False):
         """Lock and return up to ``limit`` records of this model matching ``condition``.
 
         ``FOR UPDATE SKIP LOCKED``: a second worker running the same cron at the
         same time skips the rows the first one holds, so nothing is handled twice.
+
+        :param order: SQL of the order to take them in (``id`` by default)
+        :param skip_conflicts: none of the rows that another worker changed
+            since this transaction began (Odoo's transactions are repeatable
+            reads: they cannot be locked here, that worker handled them): an
+            empty recordset rather than a serialization failure
         """
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                SQL.identifier(self._table),
-                condition,
-                limit,
-            )
+        query = SQL(
+            "SELECT id FROM %s WHERE %s ORDER BY %s LIMIT %s FOR UPDATE SKIP LOCKED",
+            SQL.identifier(self._table),
+            condition,
+            order or SQL("id"),
+            limit,
         )
-        return self.browse(row[0] for row in self.env.cr.fetchall())
+        if not skip_conflicts:
+            self.env.cr.execute(query)
+            return self.browse(row[0] for row in self.env.cr.fetchall())
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                return self.browse(row[0] for row in self.env.cr.fetchall())
+        except (errors.SerializationFailure, errors.LockNotAvailable):
+            return self.browse()
 
     @api.model
     def _crisis_count_due(self, condition):

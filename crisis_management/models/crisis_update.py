@@ -67,7 +67,7 @@ class CrisisUpdate(models.Model):
 
     _name = "crisis.update"
     _description = "Crisis Customer Update"
-    _inherit = ["crisis.workflow.mixin"]
+    _inherit = ["crisis.workflow.mixin", "crisis.reminder.mixin"]
     _order = "date_sent desc, id desc"
     _check_company_auto = True
     _crisis_workflow_fields = (
@@ -215,9 +215,12 @@ class CrisisUpdate(models.Model):
                 ["__count"],
             )
         )
+        Job = self.env["crisis.job"]
         for update in self:
             if update in running:
-                update.progress = 100.0 * handled.get(update, 0) / update.total_count
+                update.progress = Job._crisis_job_progress(
+                    handled.get(update, 0), update.total_count
+                )
             else:
                 update.progress = 100.0 if update.state == "sent" else 0.0
 
@@ -280,18 +283,12 @@ class CrisisUpdate(models.Model):
     def _crisis_expand_frozen(self):
         """Make the recipient rows of one update frozen at the click, if any.
 
-        The update's row is locked (``SKIP LOCKED``): another worker expands
-        another one, or goes on sending.
+        The update's row is locked (``SKIP LOCKED``, as the job engine locks
+        its jobs): another worker expands another one, or goes on sending.
         """
-        rows = self._crisis_try(
-            SQL(
-                "SELECT id FROM crisis_update"
-                " WHERE crisis_audience_ids IS NOT NULL AND state IN ('queued', 'sending')"
-                " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-            )
-        )
-        for (update_id,) in rows:
-            self.env["crisis.update.recipient"]._crisis_expand(self.browse(update_id))
+        frozen = SQL("crisis_audience_ids IS NOT NULL AND state IN ('queued', 'sending')")
+        for update in self._crisis_lock_due(frozen, limit=1, skip_conflicts=True):
+            self.env["crisis.update.recipient"]._crisis_expand(update)
 
     def _crisis_trigger_sending(self):
         for xmlid in SEND_CRON_XMLIDS:
@@ -314,48 +311,41 @@ class CrisisUpdate(models.Model):
         )
 
     @api.model
+    def _crisis_pending_condition(self, update_ids=None):
+        """SQL condition on the recipients left to email (of ``update_ids``)."""
+        return SQL(
+            "state = 'pending' AND update_id IN ("
+            "SELECT update.id FROM crisis_update update WHERE %(sendable)s %(only)s)",
+            sendable=self._crisis_sendable(),
+            only=SQL("AND update.id IN %s", tuple(update_ids)) if update_ids else SQL(),
+        )
+
+    @api.model
     def _crisis_lock_pending(self, limit, update_ids=None):
         """Lock and return up to ``limit`` pending recipients, in update and id order.
 
-        ``FOR UPDATE SKIP LOCKED``: another worker takes the next ones, so
-        several cron workers email one large send at once, each customer once.
+        ``FOR UPDATE SKIP LOCKED`` on the recipients (the job engine's lock,
+        ``_crisis_lock_due``, on their rows rather than the update's): another
+        worker takes the next ones, so several cron workers email one large
+        send at once, each customer once.
         """
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT recipient.id
-                  FROM crisis_update_recipient recipient
-                  JOIN crisis_update update ON update.id = recipient.update_id
-                 WHERE recipient.state = 'pending' AND %(sendable)s %(only)s
-              ORDER BY recipient.update_id, recipient.id
-                 LIMIT %(limit)s
-            FOR UPDATE OF recipient SKIP LOCKED
-                """,
-                sendable=self._crisis_sendable(),
-                only=SQL("AND update.id IN %s", tuple(update_ids)) if update_ids else SQL(),
-                limit=limit,
-            )
+        return self.env["crisis.update.recipient"]._crisis_lock_due(
+            self._crisis_pending_condition(update_ids), limit, order=SQL("update_id, id")
         )
-        return self.env["crisis.update.recipient"].browse(r[0] for r in self.env.cr.fetchall())
 
     @api.model
     def _crisis_count_pending(self):
         """The customers left to email: pending rows, and audiences not expanded yet."""
-        self.env.flush_all()
+        pending = self.env["crisis.update.recipient"]._crisis_count_due(
+            self._crisis_pending_condition()
+        )
         self.env.cr.execute(
             SQL(
-                "SELECT (SELECT COUNT(*) FROM crisis_update_recipient recipient"
-                "          JOIN crisis_update update ON update.id = recipient.update_id"
-                "         WHERE recipient.state = 'pending' AND %(sendable)s)"
-                "     + (SELECT COALESCE(SUM(cardinality(update.crisis_audience_ids)), 0)"
-                "          FROM crisis_update update"
-                "         WHERE update.crisis_audience_ids IS NOT NULL"
-                "           AND update.state IN ('queued', 'sending'))",
-                sendable=self._crisis_sendable(),
+                "SELECT COALESCE(SUM(cardinality(crisis_audience_ids)), 0) FROM crisis_update"
+                " WHERE crisis_audience_ids IS NOT NULL AND state IN ('queued', 'sending')"
             )
         )
-        return self.env.cr.fetchone()[0]
+        return pending + self.env.cr.fetchone()[0]
 
     def _crisis_send_pending(self, batch_size=None):
         """Email the pending recipients of these updates now, in this transaction.
@@ -519,18 +509,25 @@ class CrisisUpdate(models.Model):
                 }
             )
         done._crisis_count_reach(force=True)
+        # in the background, the sender is told too (in the click, the click tells)
+        notify = self.env.context.get("crisis_update_in_job")
         for update in done:
-            update.crisis_id.sudo()._message_log(
-                body=self.env._(
+            in_lang = update.with_context(lang=update.user_id.lang or self.env.lang)
+            self.env["crisis.job"]._crisis_job_post(
+                update.crisis_id,
+                in_lang.env._(
                     "Customer update %(update)s: %(emailed)s customer(s) emailed, "
                     "%(skipped)s skipped (no email address, blacklisted, "
                     "self-reported and not verified, or unsubscribed), "
                     "%(failed)s failed. Its counts follow what the mail servers report.",
-                    update=update.display_name,
+                    update=in_lang.display_name,
                     emailed=counts[update.id].get("sent", 0),
                     skipped=update.skipped_count,
                     failed=update.failed_count,
-                )
+                ),
+                author=update.user_id or self.env.user,
+                user=update.user_id if notify else None,
+                title=in_lang.display_name,
             )
         return done
 
@@ -596,7 +593,7 @@ class CrisisUpdate(models.Model):
         # delivered before the update may close: its counts are then those of
         # the mail servers' answers
         self._crisis_deliver(messages)
-        self._crisis_close_done()
+        self.with_context(crisis_update_in_job=True)._crisis_close_done()
         remaining = self._crisis_count_pending()
         if remaining:
             # wake the idle cron workers (the scheduler only notifies them of
@@ -658,4 +655,31 @@ class CrisisUpdate(models.Model):
         as_workflow(running.sudo()).write(
             {"state": "cancelled", "date_done": fields.Datetime.now()}
         )
+        # the summary of a stopped send, as the job engine gives one
+        emailed = dict(
+            self.env["crisis.update.recipient"]
+            .sudo()
+            ._read_group(
+                [("update_id", "in", running.ids), ("state", "=", "sent")],
+                ["update_id"],
+                ["__count"],
+            )
+        )
+        for update in running.sudo():
+            in_lang = update.with_context(lang=update.user_id.lang or self.env.lang)
+            self.env["crisis.job"]._crisis_job_post(
+                update.crisis_id,
+                in_lang.env._(
+                    "Customer update %(update)s was stopped by %(user)s: %(emailed)s of "
+                    "%(total)s customer(s) emailed, the others are not.",
+                    update=in_lang.display_name,
+                    user=self.env.user.name,
+                    emailed=emailed.get(update, 0),
+                    total=update.total_count,
+                ),
+                author=self.env.user,
+                user=update.user_id,
+                title=in_lang.display_name,
+                state="stopped",
+            )
         return True

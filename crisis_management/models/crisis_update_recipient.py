@@ -102,7 +102,7 @@ class CrisisUpdateRecipient(models.Model):
 
     _name = "crisis.update.recipient"
     _description = "Crisis Customer Update Recipient"
-    _inherit = ["crisis.workflow.mixin"]
+    _inherit = ["crisis.workflow.mixin", "crisis.reminder.mixin"]
     _order = "update_id, id"
     _check_company_auto = True
     _crisis_workflow_fields = (

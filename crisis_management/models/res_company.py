@@ -67,6 +67,12 @@ class ResCompany(models.Model):
         help="Call campaigns for more customers than this are scheduled in the background, "
         "in batches; smaller ones at once.",
     )
+    crisis_compensation_background_threshold = fields.Integer(
+        string="Process Compensations in the Background Above",
+        default=200,
+        help="Submitting, approving, rejecting or delivering more compensations than this at "
+        "once runs in the background, in batches, as the user who clicked; fewer at once.",
+    )
     crisis_inbox_hourly_limit = fields.Integer(
         string="New Customers per Hour from a Crisis Inbox",
         default=50,
@@ -210,6 +216,13 @@ class ResCompany(models.Model):
         ):
             raise ValidationError(
                 self.env._("The numbers of customers handled at once cannot be negative.")
+            )
+
+    @api.constrains("crisis_compensation_background_threshold")
+    def _check_crisis_compensation_background_threshold(self):
+        if any(company.crisis_compensation_background_threshold < 0 for company in self):
+            raise ValidationError(
+                self.env._("The numbers of compensations handled at once cannot be negative.")
             )
 
     @api.constrains("crisis_call_background_threshold", "crisis_call_max_tries")

@@ -213,6 +213,12 @@ class TestBackgroundSend(CronMixinCase, CrisisCase, MockEmail):
             update.with_user(self.user_crisis).action_cancel()
         self.assertIs(update.with_user(self.user_manager).action_cancel(), True)
         self.assertEqual(update.state, "cancelled")
+        # the crisis says so, as for every work stopped in the background
+        self.assertIn(
+            "was stopped by Marc Crisis-Manager: 4 of 21 customer(s) emailed",
+            self.crisis.message_ids[:1].body,
+        )
+        self.assertEqual(self.crisis.message_ids[:1].author_id, self.user_manager.partner_id)
         self._run_job()
         self.assertEqual(len(self._emails_of(self.impacts)), 4)
         self.assertEqual(sorted(set(update.recipient_ids.mapped("state"))), ["cancelled", "sent"])

@@ -32,9 +32,10 @@ FREE_STATE_FIELDS = {
 
 
 def has_guard(env, model_name):
-    """Whether the model has the workflow guard (``_inherit`` of the registry's
-    class is only its last extension's)."""
-    return model_name in env["crisis.workflow.mixin"]._inherit_children
+    """Whether the model has the workflow guard, itself or through an abstract
+    model (the jobs: ``crisis.job``); ``_inherit`` of the registry's class is
+    only its last extension's."""
+    return model_name in env.registry.descendants(["crisis.workflow.mixin"], "_inherit")
 
 
 def crisis_models(env):
@@ -145,6 +146,9 @@ class TestWorkflowGuard(CrisisCase):
         records["crisis.impact.job"] = self.env["crisis.impact.job"]._crisis_queue(
             self.crisis, [("id", "in", self.customers.ids)], 5, "medium", False, self.user_crisis
         )
+        records["crisis.compensation.bulk.job"] = self.env[
+            "crisis.compensation.bulk.job"
+        ]._crisis_queue(compensation, action="deliver", company_id=self.company.id)
         records["crisis.update.recipient"] = self.env["crisis.update.recipient"].create(
             {"update_id": update.id, "impact_id": self.impacts[1].id}
         )

@@ -123,6 +123,13 @@ class CrisisConfigSettings(models.TransientModel):
         help="A Crisis User may approve another person's compensation up to this amount; "
         "0 means never. Crisis Managers approve any amount.",
     )
+    crisis_compensation_background_threshold = fields.Integer(
+        related="company_id.crisis_compensation_background_threshold",
+        readonly=False,
+        string="Process in the background above (compensations)",
+        help="Submitting, approving, rejecting or delivering more compensations than this at "
+        "once runs in the background, in batches, as the user who clicked; fewer at once.",
+    )
     crisis_auto_apply_playbook = fields.Boolean(
         related="company_id.crisis_auto_apply_playbook",
         readonly=False,

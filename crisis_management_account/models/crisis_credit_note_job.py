@@ -1,12 +1,6 @@
-import logging
-
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.crisis_management.models.crisis_compensation_job import JOB_FIELDS
-from odoo.addons.crisis_management.models.crisis_workflow_mixin import as_workflow
-
-_logger = logging.getLogger(__name__)
+from odoo.addons.crisis_management.models.crisis_job import Batch
 
 # compensations delivered per call of the job; the scheduler commits after each call
 JOB_BATCH_SIZE = 200
@@ -17,31 +11,25 @@ class CrisisCreditNoteJob(models.Model):
 
     ``crisis.compensation.action_deliver_selection`` records one per
     company when more refunds and credits are delivered at once than the
-    company's threshold. The job of Odoo's scheduler delivers them in batches
-    of ``JOB_BATCH_SIZE`` (``crisis.compensation._crisis_make_credit_notes``,
-    as in the foreground), as the user who clicked, in the company of the
-    compensations. What is left to do is what the compensations say (approved
-    and without a credit note): a batch commits with its credit notes, a
-    worker killed in the middle loses nothing, the next run goes on from
-    there, and nothing is made twice. The user gets a message when it is done.
+    company's threshold. Each batch of the job (``crisis.job``, the engine)
+    delivers the next ``JOB_BATCH_SIZE`` of them
+    (``crisis.compensation._crisis_make_credit_notes``, as in the foreground),
+    as the user who clicked, in the company of the compensations. What is
+    left to do is what the compensations say (approved and without a credit
+    note): a batch commits with its credit notes, a worker killed in the
+    middle loses nothing, the next run goes on from there, and nothing is
+    made twice. The user gets a message when it is done.
     """
 
     _name = "crisis.credit.note.job"
     _description = "Compensation Credit Notes Being Made"
     _inherit = ["mail.thread", "crisis.compensation.job"]
-    _crisis_workflow_fields = (*JOB_FIELDS, "company_id", "done_count", "move_count")
+    _crisis_workflow_fields = ("company_id", "move_count")
     _crisis_job_cron = "crisis_management_account.ir_cron_crisis_make_credit_notes"
+    _crisis_job_batch_size = JOB_BATCH_SIZE
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
-    done_count = fields.Integer(string="Processed", readonly=True)
     move_count = fields.Integer(string="Credit Notes Made", readonly=True)
-    progress = fields.Float(compute="_compute_progress")
-
-    @api.depends("done_count", "total_count")
-    def _compute_progress(self):
-        for job in self:
-            total = job.total_count
-            job.progress = 100.0 * job.done_count / total if total else 0.0
 
     @api.depends("total_count", "create_date")
     def _compute_display_name(self):
@@ -77,7 +65,7 @@ class CrisisCreditNoteJob(models.Model):
             )
         )
 
-    def _crisis_run_batch(self, batch_size):
+    def _crisis_job_batch(self, batch_size):
         self.ensure_one()
         pending = self._crisis_pending()
         batch = pending[:batch_size]
@@ -88,49 +76,50 @@ class CrisisCreditNoteJob(models.Model):
                 lambda c: (c.partner_id, c.currency_id) == (last.partner_id, last.currency_id)
             )
         if not batch:
-            self._crisis_finish("done")
-            return
+            return Batch(0, {}, True)
         env = self._crisis_user_env(self.company_id)
-        try:
-            with self.env.cr.savepoint():
-                compensations = env["crisis.compensation"].browse(batch.ids)
-                compensations._crisis_check_deliverable()
-                moves = compensations._crisis_make_credit_notes()
-        except (UserError, ValidationError, AccessError) as error:
-            _logger.info("Credit notes of job %s failed: %s", self.id, error)
-            self._crisis_finish("failed", error=str(error.args[0] if error.args else error))
-            return
-        as_workflow(self).write(
-            {
-                "state": "running",
-                "done_count": self.done_count + len(batch),
-                "move_count": self.move_count + len(moves),
-            }
+        compensations = env["crisis.compensation"].browse(batch.ids)
+        compensations._crisis_check_deliverable()
+        moves = compensations._crisis_make_credit_notes()
+        return Batch(
+            len(batch), {"move_count": self.move_count + len(moves)}, len(batch) == len(pending)
         )
-        if len(batch) == len(pending):
-            self._crisis_finish("done")
 
-    def _crisis_finish(self, state, error=False):
-        result = super()._crisis_finish(state, error=error)
-        job = self.with_context(lang=self.user_id.lang or self.env.lang)
+    def _crisis_job_message(self, state):
+        self.ensure_one()
         if state == "done":
-            body = job.env._(
+            return self.env._(
                 "%(done)s compensation(s) delivered in the background: %(moves)s credit "
                 "note(s) made.",
-                done=self.done_count,
+                done=self.processed_count,
                 moves=self.move_count,
             )
-        else:
-            body = job.env._(
+        if state == "failed":
+            return self.env._(
                 "Making the credit notes stopped after %(done)s compensation(s): %(error)s",
-                done=self.done_count,
-                error=error,
+                done=self.processed_count,
+                error=self.error,
             )
-        # from OdooBot: the user who clicked gets it in their inbox
-        self.with_user(SUPERUSER_ID).sudo().message_post(
-            body=body,
-            partner_ids=self.user_id.partner_id.ids,
-            message_type="comment",
-            subtype_xmlid="mail.mt_note",
+        return self.env._(
+            "Making the credit notes was stopped by %(user)s after %(done)s of %(total)s "
+            "compensation(s): %(moves)s credit note(s) made.",
+            user=self.stopped_by_id.name,
+            done=self.processed_count,
+            total=self.total_count,
+            moves=self.move_count,
         )
+
+    def _crisis_job_tell(self, state):
+        result = super()._crisis_job_tell(state)
+        # and in the inbox of the user who clicked, from OdooBot
+        for job in self.sudo():
+            body = job.with_context(lang=job.user_id.lang or self.env.lang)._crisis_job_message(
+                state
+            )
+            job.with_user(SUPERUSER_ID).message_post(
+                body=body,
+                partner_ids=job.user_id.partner_id.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
         return result

@@ -1,6 +1,8 @@
+import importlib.util
 import xmlrpc.client
 
 from odoo.tests import tagged
+from odoo.tools import file_path, sql
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
@@ -78,7 +80,7 @@ class TestBulkDelivery(CrisisAccountCase, CronMixinCase):
         Job._cron_make_credit_notes(batch_size=3)
         # the customer's four stay together: none split over two batches
         self.assertEqual(len(compensations.sudo().move_id), 1)
-        self.assertEqual(job.done_count, 4)
+        self.assertEqual(job.processed_count, 4)
         self.assertEqual(job.state, "running")
         Job._cron_make_credit_notes(batch_size=3)
         self.assertEqual(job.state, "done")
@@ -122,3 +124,46 @@ class TestBulkDelivery(CrisisAccountCase, CronMixinCase):
         self.assertEqual(len(large.move_id), 12)
         per_100 = (counts[1] - counts[0]) * 100 / (len(large) - len(small))
         self.assertLessEqual(per_100, QUERIES_PER_100, counts)
+
+    def test_background_job_stopped_and_told_on_the_crisis(self):
+        self.company.crisis_credit_note_background_threshold = 1
+        compensations = self._selection(3, 0)
+        compensations.action_deliver_selection()
+        job = (
+            self.env["crisis.credit.note.job"]
+            .sudo()
+            .search([("user_id", "=", self.user_billing.id)])
+        )
+        Job = self.env["crisis.credit.note.job"].sudo()
+        Job._cron_make_credit_notes(batch_size=2)
+        self.assertIs(job.with_user(self.user_billing).action_stop(), True)
+        Job._cron_make_credit_notes(batch_size=2)
+        self.assertEqual((job.state, job.processed_count, job.move_count), ("stopped", 2, 2))
+        self.assertEqual(len(compensations.sudo().credit_note_ids), 2, "no batch after the stop")
+        note = self.crisis.sudo().message_ids[:1]
+        self.assertIn("stopped by Bill Crisis-Invoicing after 2 of 3", note.body)
+
+    def test_upgrade_keeps_the_count_of_the_jobs(self):
+        """18.0.1.1.0: the job's count of the compensations it processed is the
+        engine's ``processed_count``; an old database's ``done_count`` becomes it."""
+        self.company.crisis_credit_note_background_threshold = 1
+        self._selection(2, 0).action_deliver_selection()
+        job = self.env["crisis.credit.note.job"].sudo().search([], limit=1)
+        self.env.flush_all()
+        # the table as 18.0.1.0.0 left it
+        sql.rename_column(self.env.cr, "crisis_credit_note_job", "processed_count", "done_count")
+        self.env.cr.execute(
+            "UPDATE crisis_credit_note_job SET done_count = 2 WHERE id = %s", [job.id]
+        )
+        spec = importlib.util.spec_from_file_location(
+            "pre_migrate",
+            file_path("crisis_management_account/migrations/18.0.1.1.0/pre-migrate.py"),
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        self.assertFalse(sql.column_exists(self.env.cr, "crisis_credit_note_job", "done_count"))
+        self.env.invalidate_all()
+        self.assertEqual(job.processed_count, 2)
+        migration.migrate(self.env.cr, "18.0.1.1.0")  # run twice: nothing happens
+        self.assertEqual(job.processed_count, 2)
