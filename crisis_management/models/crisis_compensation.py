@@ -32,6 +32,8 @@ COMMITTED_STATES = ("approved", "delivered")
 DRAFT_ONLY_FIELDS = ("impact_id", "type", "amount", "currency_id", "date_requested", "user_id")
 # the approvers' reminder of a submitted request
 TO_APPROVE = "crisis_management.mail_act_crisis_compensation_to_approve"
+# the approvers' one activity on a crisis for many requests submitted at once
+BATCH_TO_APPROVE = "crisis_management.mail_act_crisis_compensations_to_approve"
 # the largest amount of one compensation: beyond it, a typo (and totals lose cents)
 MAX_AMOUNT = 1e12
 
@@ -428,7 +430,7 @@ class CrisisCompensation(models.Model):
 
     def _crisis_submit(self):
         self._crisis_check_action("submit")
-        as_workflow(self).write(
+        as_workflow(self._crisis_bulk_quiet()).write(
             {
                 "state": "to_approve",
                 "submitted_by_id": self.env.uid,
@@ -436,15 +438,40 @@ class CrisisCompensation(models.Model):
                 "involved_user_ids": [Command.link(self.env.uid)],
             }
         )
+        self._crisis_bulk_log("submit")
         self._schedule_approval_activities()
+        if self._crisis_is_bulk() and not self.env.context.get("crisis_bulk_told_later"):
+            self._crisis_tell_submitted(self.env.user)
         return True
+
+    def _crisis_tell_submitted(self, user):
+        """One message per crisis for its followers of the compensations to
+        approve (``mt_crisis_compensation_to_approve``): how many ``user``
+        submitted at once, never one per compensation."""
+        for crisis, compensations in self.sudo().grouped("crisis_id").items():
+            in_lang = crisis.with_context(lang=user.lang or self.env.lang)
+            crisis.message_post(
+                body=in_lang.env._(
+                    "%(user)s submitted %(count)s compensation request(s) for approval at once "
+                    "(%(amount)s).",
+                    user=user.name,
+                    count=len(compensations),
+                    amount=format_amount(
+                        self.env,
+                        sum(compensations.mapped("amount_company")),
+                        crisis.company_id.currency_id,
+                    ),
+                ),
+                author_id=user.partner_id.id,
+                subtype_xmlid="crisis_management.mt_crisis_compensation_to_approve",
+            )
 
     def _crisis_approve(self):
         self._crisis_check_action("approve")
         # the company amount is final from now on: computed before the approval
         self.flush_recordset(["amount_company"])
         # the approval rights were checked above: an approver need not be on the crisis
-        as_workflow(self.sudo()).write(
+        as_workflow(self.sudo()._crisis_bulk_quiet()).write(
             {
                 "state": "approved",
                 "approved_by_id": self.env.uid,
@@ -452,13 +479,91 @@ class CrisisCompensation(models.Model):
             }
         )
         self._close_approval_activities()
+        self._crisis_bulk_log("approve")
+        self._crisis_bulk_tell_requesters("approve")
         return True
 
     def _crisis_reject(self):
         self._crisis_check_action("reject")
-        as_workflow(self.sudo()).write({"state": "rejected"})
+        as_workflow(self.sudo()._crisis_bulk_quiet()).write({"state": "rejected"})
         self._close_approval_activities()
+        self._crisis_bulk_log("reject")
+        self._crisis_bulk_tell_requesters("reject")
         return True
+
+    # ------------------------------------------------------------------
+    # Many at once: one summary per person, never one per record
+    # ------------------------------------------------------------------
+
+    def _crisis_is_bulk(self):
+        """Many at once: more than one, or a batch of a background job."""
+        return len(self) > 1 or bool(self.env.context.get("crisis_bulk_told_later"))
+
+    def _crisis_bulk_quiet(self):
+        """These compensations, written without a tracking message (and its
+        email to each follower) per record when they are many: the bulk
+        action logs each record and tells each person once."""
+        return self.with_context(tracking_disable=True) if self._crisis_is_bulk() else self
+
+    def _crisis_bulk_log(self, action):
+        """The chatter of each compensation of a bulk action says what
+        happened, as a log (nobody notified)."""
+        if not self._crisis_is_bulk():
+            return
+        texts = {
+            "submit": self.env._("Submitted for approval by %(user)s, with %(count)s others."),
+            "approve": self.env._("Approved by %(user)s, with %(count)s others."),
+            "reject": self.env._("Rejected by %(user)s, with %(count)s others."),
+        }
+        body = texts[action] % {"user": self.env.user.name, "count": max(len(self) - 1, 0)}
+        self.sudo()._message_log_batch(bodies=dict.fromkeys(self.ids, body))
+
+    def _crisis_bulk_tell_requesters(self, action):
+        """One message per crisis to the requesters of the compensations a
+        bulk action approved or rejected (with their numbers), instead of one
+        email per compensation; the background job tells once at its end."""
+        if not self._crisis_is_bulk() or self.env.context.get("crisis_bulk_told_later"):
+            return
+        self._crisis_tell_requesters(action, self.env.user)
+
+    def _crisis_tell_requesters(self, action, user):
+        """A note on each crisis of these compensations naming the requesters
+        (notified once each): how many of their requests ``user`` approved or
+        rejected."""
+        for crisis, compensations in self.sudo().grouped("crisis_id").items():
+            requesters = compensations.user_id | compensations.submitted_by_id
+            partners = (requesters - user).partner_id
+            if not partners:
+                continue
+            in_lang = crisis.with_context(lang=user.lang or self.env.lang)
+            texts = {
+                "approve": in_lang.env._(
+                    "%(user)s approved %(count)s compensation request(s) of %(crisis)s at once "
+                    "(%(amount)s): they can be offered to the customers.",
+                ),
+                "reject": in_lang.env._(
+                    "%(user)s rejected %(count)s compensation request(s) of %(crisis)s at once "
+                    "(%(amount)s).",
+                ),
+            }
+            amount = format_amount(
+                self.env,
+                sum(compensations.mapped("amount_company")),
+                crisis.company_id.currency_id,
+            )
+            body = texts[action] % {
+                "user": user.name,
+                "count": len(compensations),
+                "crisis": crisis.reference,
+                "amount": amount,
+            }
+            crisis.message_post(
+                body=body,
+                partner_ids=partners.ids,
+                author_id=user.partner_id.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _crisis_check_action(self, action):
         """Raise unless the current user may do ``action`` (``submit``,
@@ -692,16 +797,23 @@ class CrisisCompensation(models.Model):
     # Business methods
     # ------------------------------------------------------------------
 
-    def _schedule_approval_activities(self):
-        """A "Compensation to Approve" activity for each approver of the
-        submitted requests: the Crisis Managers of their company, but for
-        their requester, creator and submitter.
-        """
-        managers = (
+    def _crisis_approvers(self):
+        """The Crisis Managers who may approve requests (active, internal)."""
+        return (
             self.env.ref("crisis_management.group_crisis_manager")
             .sudo()
             .users.filtered(lambda user: user.active and not user.share)
         )
+
+    def _schedule_approval_activities(self):
+        """A "Compensation to Approve" activity for each approver of the
+        submitted requests: the Crisis Managers of their company, but for
+        their requester, creator and submitter. Many at once: one activity
+        per crisis and approver (``_schedule_batch_approval_activities``).
+        """
+        if self._crisis_is_bulk():
+            return self._schedule_batch_approval_activities()
+        managers = self._crisis_approvers()
         self.env["crisis.reminder.mixin"]._crisis_schedule_activities(
             [
                 (compensation, manager)
@@ -727,10 +839,79 @@ class CrisisCompensation(models.Model):
             activity_type_xmlid=TO_APPROVE,
         )
 
+    def _schedule_batch_approval_activities(self):
+        """One "Compensations to Approve" activity per crisis and approver for
+        requests submitted many at once, on the crisis, saying how many wait
+        (an open one is brought up to date, not doubled)."""
+        managers = self._crisis_approvers()
+        crises = self.crisis_id
+        waiting = self._crisis_waiting_by_crisis(crises)
+        Activity = self.env["mail.activity"].sudo()
+        activity_type = self.env.ref(BATCH_TO_APPROVE)
+        open_activities = Activity.search(
+            [
+                ("res_model", "=", "crisis.crisis"),
+                ("res_id", "in", crises.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+        existing = {(a.res_id, a.user_id.id): a for a in open_activities}
+        pairs = []
+        for crisis, compensations in self.grouped("crisis_id").items():
+            for manager in managers:
+                if crisis.company_id not in manager.company_ids:
+                    continue
+                if all(manager in c._requesters() for c in compensations):
+                    continue
+                if (crisis.id, manager.id) not in existing:
+                    pairs.append((crisis, manager))
+        self.env["crisis.reminder.mixin"]._crisis_schedule_activities(
+            pairs,
+            summary_of=lambda crisis: crisis.env._(
+                "%(count)s compensations to approve", count=waiting.get(crisis.id, 0)
+            ),
+            date_of=lambda crisis: fields.Date.context_today(crisis),
+            note_of=lambda crisis: crisis.env._(
+                "Compensation requests of %(crisis)s wait for your approval: open "
+                "Compensations > To Approve, select them and Approve (or Reject).",
+                crisis=crisis.reference,
+            ),
+            activity_type_xmlid=BATCH_TO_APPROVE,
+        )
+        self._crisis_refresh_batch_activities(open_activities, waiting)
+
+    @api.model
+    def _crisis_waiting_by_crisis(self, crises):
+        """{crisis id: its compensations waiting for approval}."""
+        return {
+            crisis.id: count
+            for crisis, count in self.sudo()._read_group(
+                [("crisis_id", "in", crises.ids), ("state", "=", "to_approve")],
+                ["crisis_id"],
+                ["__count"],
+            )
+        }
+
+    @api.model
+    def _crisis_refresh_batch_activities(self, activities, waiting):
+        """The crisis-level approval ``activities`` say how many requests
+        still wait; done (by the current user's) or gone when none does."""
+        for activity in activities.sudo():
+            count = waiting.get(activity.res_id, 0)
+            if count:
+                crisis = self.env["crisis.crisis"].browse(activity.res_id)
+                in_lang = crisis.with_context(lang=activity.user_id.lang or self.env.lang)
+                activity.summary = in_lang.env._("%(count)s compensations to approve", count=count)
+            elif activity.user_id == self.env.user:
+                activity.action_feedback()
+            else:
+                activity.unlink()
+
     def _close_approval_activities(self, decided=True):
         """The approvers' activities end with the request: on a decision, the
         deciding user's one is done and the others, no longer needed, go;
-        on a cancellation, they all go.
+        on a cancellation, they all go. The crisis-level ones of many requests
+        say how many still wait, and end with the last one.
         """
         # sudo: the activities of every approver, whoever decides (an approver
         # need not be on the crisis)
@@ -738,6 +919,20 @@ class CrisisCompensation(models.Model):
         if decided:
             compensations.activity_feedback([TO_APPROVE], user_id=self.env.uid)
         compensations.activity_unlink([TO_APPROVE])
+        crises = self.crisis_id
+        batch = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "crisis.crisis"),
+                    ("res_id", "in", crises.ids),
+                    ("activity_type_id", "=", self.env.ref(BATCH_TO_APPROVE).id),
+                ]
+            )
+        )
+        if batch:
+            self._crisis_refresh_batch_activities(batch, self._crisis_waiting_by_crisis(crises))
 
     @api.model
     def _crisis_totals(self, field_name, ids, states=COMMITTED_STATES):

@@ -61,11 +61,29 @@ class CrisisCompensationBulkJob(models.Model):
         env = self._crisis_job_user_env(self.company_id)
         compensations = env["crisis.compensation"].browse(batch_ids)
         due = compensations._crisis_due_for(self.action)
-        due._crisis_do(self.action)
+        # one summary per person when the job ends, not one per batch or record
+        due.with_context(crisis_bulk_told_later=True)._crisis_do(self.action)
         values = {"changed_count": self.changed_count + len(due)}
         if batch_ids:
             values["last_compensation_id"] = batch_ids[-1]
         return Batch(len(batch_ids), values, len(pending_ids) <= batch_size)
+
+    def _crisis_job_finish(self, state, error=False):
+        # each person told once (before the job's own note, the latest)
+        for job in self.sudo().filtered(lambda j: j.action == "submit"):
+            job.compensation_ids.filtered(
+                lambda c, user=job.user_id: c.state == "to_approve" and c.submitted_by_id == user
+            )._crisis_tell_submitted(job.user_id)
+        for job in self.sudo().filtered(lambda j: j.action in ("approve", "reject")):
+            decided = "approved" if job.action == "approve" else "rejected"
+            user = job.user_id
+            changed = job.compensation_ids.filtered(
+                lambda c, decided=decided, user=user: (
+                    c.state == decided and (decided == "rejected" or c.approved_by_id == user)
+                )
+            )
+            changed._crisis_tell_requesters(job.action, user)
+        return super()._crisis_job_finish(state, error=error)
 
     def _crisis_job_message(self, state):
         self.ensure_one()

@@ -17,6 +17,7 @@ from .common import CrisisCase
 
 BULK_CRON = "crisis_management.ir_cron_crisis_compensation_jobs"
 ADD_CRON = "crisis_management.ir_cron_crisis_add_customers"
+BATCH_TO_APPROVE = "crisis_management.mail_act_crisis_compensations_to_approve"
 
 
 class KilledWorker(Exception):
@@ -166,10 +167,11 @@ class TestJobEngine(CronMixinCase, CrisisCase):
         self.assertEqual((job.action, job.state, job.changed_count), ("submit", "done", 7))
         self.assertEqual(set(drafts.mapped("state")), {"to_approve"})
         self.assertEqual(drafts.submitted_by_id, self.user_crisis)
-        # the approvers got their reminders, as for a click
-        self.assertTrue(
-            all(drafts.activity_ids.filtered(lambda a, c=c: a.res_id == c.id) for c in drafts)
-        )
+        # the approvers got their reminder, as for a click: one each, with the count
+        reminder = self._batch_activities(self.user_manager)
+        self.assertEqual(len(reminder), 1)
+        self.assertEqual(reminder.summary, "7 compensations to approve")
+        self.assertFalse(drafts.activity_ids, "none per compensation")
         self.assertIn("7 compensation(s) submitted for approval", self._notes()[0].body)
         # the submitter does not approve them, in the background either
         with self.assertRaisesRegex(UserError, "nobody approves or rejects their own"):
@@ -275,12 +277,70 @@ class TestJobEngine(CronMixinCase, CrisisCase):
         self.assertEqual(len(requests.filtered(lambda c: c.state == "approved")), 3)
         self._run(calls=3)
         self.assertEqual((job.state, job.processed_count, job.changed_count), ("done", 7, 7))
-        # each approval happened once: one tracking message per compensation
-        approved = self.env.ref("crisis_management.mt_compensation_approved")
+        # each approval happened once: one log per compensation
         for compensation in requests:
-            messages = compensation.message_ids.filtered(lambda m: m.subtype_id == approved)
+            messages = compensation.message_ids.filtered(lambda m: "Approved by" in (m.body or ""))
             self.assertEqual(len(messages), 1, compensation.reference)
         self.assertEqual(len(self._notes().filtered(lambda m: "approved in the" in m.body)), 1)
+
+    def _batch_activities(self, user=None):
+        domain = [
+            ("res_model", "=", "crisis.crisis"),
+            ("res_id", "=", self.crisis.id),
+            ("activity_type_id", "=", self.env.ref(BATCH_TO_APPROVE).id),
+        ]
+        if user:
+            domain.append(("user_id", "=", user.id))
+        return self.env["mail.activity"].search(domain)
+
+    def _told(self, partner, since):
+        """The messages notifying ``partner`` since the message id ``since``."""
+        return self.env["mail.message"].search(
+            [("id", ">", since), ("partner_ids", "in", partner.ids)]
+        )
+
+    def test_bulk_actions_tell_each_person_once(self):
+        """Submitting and approving many compensations at once gives each
+        approver one activity and each requester one message, with the
+        counts: never one per compensation."""
+        requests = self._requests(count=3, submit=False)
+        since = self.env["mail.message"].search([], order="id desc", limit=1).id
+        requests.with_user(self.user_crisis).action_submit()
+        self.assertEqual(set(requests.mapped("state")), {"to_approve"})
+        per_record = self.env["mail.activity"].search(
+            [("res_model", "=", "crisis.compensation"), ("res_id", "in", requests.ids)]
+        )
+        self.assertFalse(per_record, "no activity per compensation")
+        mine = self._batch_activities(self.user_manager)
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(mine.summary, "3 compensations to approve")
+        approvers = self._batch_activities().user_id
+        self.assertEqual(len(self._batch_activities()), len(approvers), "one per approver")
+        self.assertNotIn(self.user_crisis, approvers, "never the requester")
+        # approved at once: the requester is told once, with the count
+        requests.with_user(self.user_manager).action_approve()
+        self.assertEqual(set(requests.mapped("state")), {"approved"})
+        told = self._told(self.user_crisis.partner_id, since)
+        self.assertEqual(len(told), 1, told.mapped("body"))
+        self.assertIn("approved 3 compensation request(s)", told.body)
+        approved = self.env.ref("crisis_management.mt_compensation_approved")
+        self.assertFalse(requests.message_ids.filtered(lambda m: m.subtype_id == approved))
+        self.assertFalse(self._batch_activities(), "the approvers' activities end")
+        # each compensation's chatter keeps what happened to it
+        for compensation in requests:
+            self.assertTrue(
+                compensation.message_ids.filtered(lambda m: "Approved by" in (m.body or ""))
+            )
+
+    def test_background_approval_tells_each_requester_once(self):
+        requests = self._waiting(7)
+        since = self.env["mail.message"].search([], order="id desc", limit=1).id
+        requests.with_user(self.user_manager).action_approve()
+        self._run(calls=3)
+        self.assertEqual(set(requests.mapped("state")), {"approved"})
+        told = self._told(self.user_crisis.partner_id, since)
+        self.assertEqual(len(told), 1, told.mapped("body"))
+        self.assertIn("approved 7 compensation request(s)", told.body)
 
     def test_who_sees_the_jobs(self):
         requests = self._requests()

@@ -246,18 +246,23 @@ class TestOrmPaths(CrisisCase, MockEmail):
                 compensation.message_ids.mapped("body"),
                 [Markup("<p>Crisis Compensation created</p>")],
             )
-        # the approvers get their activity for each, as on a submission one by one
-        to_approve = self.env.ref(crisis_compensation.TO_APPROVE)
-        for compensation in compensations:
-            activities = compensation.activity_ids.filtered(
-                lambda activity: activity.activity_type_id == to_approve
-            )
-            self.assertEqual(activities.user_id, approvers)
+        # the approvers get one activity each for them all, on the crisis
+        batch_type = self.env.ref(crisis_compensation.BATCH_TO_APPROVE)
+        activities = self.crisis.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == batch_type
+        )
+        self.assertEqual(activities.user_id, approvers)
+        self.assertEqual(set(activities.mapped("summary")), {"5 compensations to approve"})
+        self.assertFalse(compensations.activity_ids, "none per compensation")
         # the manager approves them all at once (the list's Approve): nobody
-        # approves their own; the activities end with the request
+        # approves their own; the activities end with the requests
         compensations.with_user(self.user_manager).action_approve()
         self.assertEqual(set(compensations.mapped("state")), {"approved"})
-        self.assertFalse(compensations.activity_ids)
+        self.assertFalse(
+            self.crisis.activity_ids.filtered(
+                lambda activity: activity.activity_type_id == batch_type
+            )
+        )
 
         drafts = Compensation._propose_to(impacts[:2], values)
         self.assertEqual(set(drafts.mapped("state")), {"draft"})
