@@ -152,6 +152,7 @@ class CrisisCrisis(models.Model):
                     reason=reason or what,
                 )
             else:
+                detail = f" ({reason})" if reason else ""
                 crisis.email_failure_warning = self.env._(
                     "%(failed)s of %(total)s emails of the update “%(update)s” failed, most "
                     "of them: %(what)s%(reason)s. The customers not reached are Unreachable on "
@@ -160,5 +161,5 @@ class CrisisCrisis(models.Model):
                     total=update.total_count,
                     update=update.name,
                     what=what,
-                    reason=f" ({reason})" if reason else "",
+                    reason=detail,
                 )
