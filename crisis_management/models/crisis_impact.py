@@ -159,13 +159,15 @@ class CrisisImpact(models.Model):
             impact.impact_level_rank = ranks.get(impact.impact_level, 0)
 
     @api.depends("crisis_id.public_statement")
-    @api.depends_context("lang", "crisis_update_body")
+    @api.depends_context("lang", "crisis_update_body", "crisis_update_no_statement")
     def _compute_update_body(self):
         # an update that is the statement leaves crisis_update_body empty: each
-        # customer reads the statement in the language of their email
+        # customer reads the statement in the language of their email; a
+        # notice that never carries it (the resolution) has only its own text
         body = self.env.context.get("crisis_update_body")
+        no_statement = self.env.context.get("crisis_update_no_statement")
         for impact in self:
-            impact.update_body = body or impact.crisis_id.public_statement
+            impact.update_body = body or (not no_statement and impact.crisis_id.public_statement)
 
     @api.depends("compensation_ids.amount_company", "compensation_ids.state")
     def _compute_compensation_total(self):

@@ -36,6 +36,10 @@ UPDATE_KINDS = [
     ("other", "Other"),
 ]
 
+# the kinds of update whose email never carries the public statement (the
+# crisis instructions): their template says it all, with the text written at
+# the send, if any
+NO_STATEMENT_KINDS = ("resolution",)
 AUDIENCES = [
     ("all", "All Affected Customers"),
     ("not_contacted", "Not Yet Contacted"),
@@ -252,8 +256,9 @@ class CrisisUpdate(models.Model):
             {
                 "crisis_id": crisis.id,
                 "kind": kind,
-                "body": body or crisis.public_statement,
-                "body_is_statement": not body or crisis._crisis_is_statement(body),
+                "body": body or (kind not in NO_STATEMENT_KINDS and crisis.public_statement),
+                "body_is_statement": (not body and kind not in NO_STATEMENT_KINDS)
+                or bool(body and crisis._crisis_is_statement(body)),
                 "template_id": template.id,
                 "user_id": self.env.uid,
                 "date_sent": fields.Datetime.now(),
@@ -407,9 +412,10 @@ class CrisisUpdate(models.Model):
             template = sender.env["mail.template"].browse(self.template_id.id)
             # the statement goes in each customer's language (update_body)
             body = not self.body_is_statement and self.body or False
-            messages = emailed.with_context(crisis_update_body=body)._crisis_email_template(
-                template
-            )
+            messages = emailed.with_context(
+                crisis_update_body=body,
+                crisis_update_no_statement=self.kind in NO_STATEMENT_KINDS,
+            )._crisis_email_template(template)
             emailed._mark_contacted(self, fields.Datetime.now())
             if self.kind == "satisfaction":
                 as_workflow(emailed).date_rating_requested = fields.Datetime.now()

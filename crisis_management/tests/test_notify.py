@@ -8,6 +8,7 @@ from odoo.addons.mail.tests.common import MockEmail
 from .common import CrisisCase
 
 STATEMENT = "<p>A faulty update stopped our checkout; it is rolled back.</p>"
+STATEMENT_TEXT = "A faulty update stopped our checkout"
 
 
 @tagged("post_install", "-at_install")
@@ -397,9 +398,37 @@ class TestStageEmail(CrisisCase):
             lambda m: m.message_type == "comment"
         )
         self.assertIn("is resolved", message.subject)
+        # the resolution notice says it is over, never the crisis instructions
+        self.assertIn("is resolved", message.body)
+        self.assertNotIn(STATEMENT_TEXT, message.body)
+        self.assertFalse(update.body_is_statement)
+        self.assertFalse(update.body)
         # saving the same stage again sends nothing more
         self.crisis.with_user(self.user_crisis).write({"stage_id": self.stage_resolved.id})
         self.assertEqual(len(self.crisis.update_ids), 1)
+
+    def test_resolution_notice_starts_from_its_own_text(self):
+        """The wizard's resolution notice starts empty (its template says the
+        crisis is over), never from the statement; the other kinds start
+        from the statement."""
+        self.crisis.with_user(self.user_manager).action_approve_statement()
+        Wizard = (
+            self.env["crisis.notify.wizard"]
+            .with_user(self.user_crisis)
+            .with_context(default_crisis_id=self.crisis.id)
+        )
+        self.assertIn(STATEMENT_TEXT, Wizard.create({"kind": "progress"}).body)
+        wizard = Wizard.create({"kind": "resolution"})
+        self.assertFalse(wizard.body)
+        self.assertIn("is resolved", wizard.preview_body)
+        self.assertNotIn(STATEMENT_TEXT, wizard.preview_body)
+        wizard.action_send()
+        message = self.crisis.impact_ids[0].message_ids.filtered(
+            lambda m: m.message_type == "comment" and "is resolved" in (m.subject or "")
+        )
+        self.assertEqual(len(message), 1, message.mapped("subject"))
+        self.assertIn("is resolved", message.body)
+        self.assertNotIn(STATEMENT_TEXT, message.body)
 
     def test_stage_email_needs_approved_statement(self):
         with self.assertRaises(UserError) as error:

@@ -7,7 +7,7 @@ from odoo.addons.base.models.res_partner import _lang_get
 
 from ..models.crisis_impact import CONTACT_STATUSES, CUSTOMER_EMAIL_LAYOUT
 from ..models.crisis_type import SEVERITIES
-from ..models.crisis_update import AUDIENCES, UPDATE_KINDS
+from ..models.crisis_update import AUDIENCES, NO_STATEMENT_KINDS, UPDATE_KINDS
 
 # the template proposed for each kind of update
 KIND_TEMPLATES = {
@@ -140,10 +140,15 @@ class CrisisNotifyWizard(models.TransientModel):
             xmlid = KIND_TEMPLATES.get(wizard.kind)
             wizard.template_id = xmlid and self.env.ref(xmlid, raise_if_not_found=False) or False
 
-    @api.depends("crisis_id")
+    @api.depends("crisis_id", "kind")
     def _compute_body(self):
         for wizard in self:
-            wizard.body = wizard.crisis_id.public_statement
+            # each kind of notice starts from its own text: the resolution
+            # notice says the crisis is over, never the crisis instructions
+            # of the statement (what to add goes in the customers' language)
+            wizard.body = (
+                False if wizard.kind in NO_STATEMENT_KINDS else wizard.crisis_id.public_statement
+            )
 
     def _target_impacts(self):
         """The lines the email goes to, following the audience."""
@@ -221,7 +226,7 @@ class CrisisNotifyWizard(models.TransientModel):
                 targets = wizard.impact_ids
             wizard.preview_impact_id = targets[:1]
 
-    @api.depends("template_id", "body", "preview_impact_id")
+    @api.depends("template_id", "body", "preview_impact_id", "kind")
     def _compute_preview(self):
         for wizard in self:
             impact = wizard.preview_impact_id._origin
@@ -229,7 +234,7 @@ class CrisisNotifyWizard(models.TransientModel):
                 wizard.preview_subject = wizard.preview_body = False
                 continue
             rendered = wizard.template_id.with_context(
-                crisis_update_body=wizard._update_body()
+                **wizard._update_body_context()
             )._generate_template(impact.ids, ("subject", "body_html"))[impact.id]
             wizard.preview_subject = rendered.get("subject")
             wizard.preview_body = rendered.get("body_html")
@@ -301,7 +306,11 @@ class CrisisNotifyWizard(models.TransientModel):
         if not crisis:
             return {}
         # an edited message goes as it is written: only the title is translated
-        names = ("public_title",) if self._update_body() else ("public_title", "public_statement")
+        names = (
+            ("public_title",)
+            if self._update_body() or self.kind in NO_STATEMENT_KINDS
+            else ("public_title", "public_statement")
+        )
         missing = crisis._crisis_untranslated_langs(names)
         if not missing:
             return {}
@@ -379,6 +388,15 @@ class CrisisNotifyWizard(models.TransientModel):
         refusal = self._message_language_refusal()
         if refusal:
             raise UserError(refusal)
+
+    def _update_body_context(self):
+        """The context the templates render this update's text with (as the
+        sending job does, ``crisis.update._crisis_email``)."""
+        self.ensure_one()
+        return {
+            "crisis_update_body": self._update_body(),
+            "crisis_update_no_statement": self.kind in NO_STATEMENT_KINDS,
+        }
 
     def _update_body(self):
         """The text of the update for the templates (``crisis_update_body``): empty
@@ -504,7 +522,7 @@ class CrisisNotifyWizard(models.TransientModel):
             raise UserError(
                 self.env._("No affected customer matches this audience: the test shows one.")
             )
-        template = self.template_id.with_context(crisis_update_body=self._update_body())
+        template = self.template_id.with_context(**self._update_body_context())
         mail_id = template.send_mail(
             impact.id,
             email_layout_xmlid=CUSTOMER_EMAIL_LAYOUT,
