@@ -206,6 +206,10 @@ class CrisisPortal(CustomerPortal):
         lang = impact_sudo.partner_id.lang
         if request.env.user._is_public() and lang in dict(request.env["res.lang"].get_installed()):
             request.update_context(lang=lang)
+            # the page's scripts (the chat box of the page) read the session's
+            # language: the customer's too, not the server's default
+            if request.session.context.get("lang") != lang:
+                request.session.context = {**request.session.context, "lang": lang}
 
     def _crisis_line_summary(self, impact_sudo):
         """What the list of ``/my/crises`` shows of a line (the lines are sudo)."""

@@ -127,6 +127,12 @@ class TestUpdateLanguages(HttpCase, CrisisCase):
         self._send()
         self.assertEqual(len(self.crisis.update_ids), 3)
 
+    def test_page_scripts_in_the_customers_language(self):
+        """The chat box of a Chinese customer's page speaks Chinese: the
+        page's scripts get the customer's language."""
+        self.assertIn('"lang": "zh_CN"', self._page(self.li))
+        self.assertIn('"lang": "en_US"', self._page(self.emma))
+
     def test_my_crises_in_the_portal_users_language(self):
         user = new_test_user(
             self.env, login="portal_li", name="Li Portal", groups="base.group_portal", lang="zh_CN"
