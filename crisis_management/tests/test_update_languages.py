@@ -114,7 +114,9 @@ class TestUpdateLanguages(HttpCase, CrisisCase):
             self.assertIn("This message is written in English (US)", str(refused.exception))
         self.assertFalse(self.crisis.update_ids, "nothing sent")
         # to those who read it, then the Chinese text to the others
+        self.assertEqual(wizard.recipient_count, 2)
         wizard.audience_lang = "en_US"
+        self.assertEqual(wizard.recipient_count, 1, "the counts follow Who Read")
         self.assertFalse(wizard.translation_warning)
         wizard.action_send()
         chinese = "<p>门店读卡器将于周五前更换。</p>"

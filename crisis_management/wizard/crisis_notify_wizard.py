@@ -9,6 +9,17 @@ from ..models.crisis_impact import CONTACT_STATUSES, CUSTOMER_EMAIL_LAYOUT
 from ..models.crisis_type import SEVERITIES
 from ..models.crisis_update import AUDIENCES, NO_STATEMENT_KINDS, UPDATE_KINDS
 
+# the fields that decide who the audience of the send is (the computes on it
+# depend on them, the SMS bridge's too)
+AUDIENCE_FIELDS = (
+    "crisis_id",
+    "audience",
+    "impact_level",
+    "contact_status",
+    "impact_ids",
+    "audience_lang",
+)
+
 # the template proposed for each kind of update
 KIND_TEMPLATES = {
     "initial": "crisis_management.mail_template_impact_initial",
@@ -196,7 +207,7 @@ class CrisisNotifyWizard(models.TransientModel):
             return False
         return dict(self._fields[field]._description_selection(self.env)).get(self[field])
 
-    @api.depends("crisis_id", "audience", "impact_level", "contact_status", "impact_ids")
+    @api.depends(*AUDIENCE_FIELDS)
     def _compute_counts(self):
         for wizard in self:
             if not wizard.crisis_id:
@@ -210,7 +221,7 @@ class CrisisNotifyWizard(models.TransientModel):
             wizard.unsubscribed_count = counts["unsubscribed"]
             wizard.unverified_count = counts["unverified"]
 
-    @api.depends("crisis_id", "audience", "impact_level", "contact_status", "impact_ids")
+    @api.depends(*AUDIENCE_FIELDS)
     def _compute_preview_impact_id(self):
         for wizard in self:
             if wizard.preview_impact_id.crisis_id == wizard.crisis_id and wizard.crisis_id:
@@ -249,16 +260,7 @@ class CrisisNotifyWizard(models.TransientModel):
                 else self.env._("Send %s emails?", formatLang(self.env, count, digits=0))
             )
 
-    @api.depends(
-        "crisis_id",
-        "audience",
-        "impact_level",
-        "contact_status",
-        "impact_ids",
-        "body",
-        "audience_lang",
-        "body_lang",
-    )
+    @api.depends(*AUDIENCE_FIELDS, "body", "body_lang", "kind")
     def _compute_translation_warning(self):
         Lang = self.env["res.lang"]
         for wizard in self:

@@ -3,6 +3,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
+from odoo.addons.crisis_management.wizard.crisis_notify_wizard import AUDIENCE_FIELDS
+
 from ..models.crisis_update import CHANNELS
 from ..sms_parts import GSM7, sms_parts
 
@@ -75,9 +77,7 @@ class CrisisNotifyWizard(models.TransientModel):
         for wizard in self:
             wizard.sms_template_id = Update._crisis_sms_template_of(wizard.kind)
 
-    @api.depends(
-        "crisis_id", "audience", "impact_level", "contact_status", "impact_ids", "channel"
-    )
+    @api.depends(*AUDIENCE_FIELDS, "channel")
     def _compute_sms_counts(self):
         Impact = self.env["crisis.impact"]
         for wizard in self:
@@ -102,15 +102,7 @@ class CrisisNotifyWizard(models.TransientModel):
                 "body", impact.ids, compute_lang=True
             )[impact.id]
 
-    @api.depends(
-        "crisis_id",
-        "audience",
-        "impact_level",
-        "contact_status",
-        "impact_ids",
-        "channel",
-        "sms_template_id",
-    )
+    @api.depends(*AUDIENCE_FIELDS, "channel", "sms_template_id")
     def _compute_sms_parts(self):
         """The parts of the texts to send: one rendering per language of the
         customers texted (its first line as the sample), counted by the
