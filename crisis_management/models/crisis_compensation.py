@@ -644,6 +644,11 @@ class CrisisCompensation(models.Model):
             return self.action_deliver()
         return getattr(self, f"_crisis_{action}")()
 
+    def _crisis_delivery_waiting_text(self):
+        """What these compensations, delivered but not yet in the delivered
+        state, wait for (a bridge names its document)."""
+        return self.env._("%(count)s waiting for their delivery to complete.", count=len(self))
+
     def _crisis_check_deliverable(self):
         """Raise unless the current user may deliver all of these now."""
         delivered = self.filtered(lambda c: c.state == "delivered")
@@ -684,15 +689,20 @@ class CrisisCompensation(models.Model):
             now = now.browse()
         if now:
             now.action_deliver()
+        # what really happened: delivered, or waiting for their document (a
+        # draft credit note is delivered when it is posted)
+        delivered = now.filtered(lambda c: c.state == "delivered")
         if later:
             message = self.env._(
                 "%(now)s compensation(s) delivered; %(later)s being delivered in the "
                 "background: you will get a message when it is done.",
-                now=len(now),
+                now=len(delivered),
                 later=len(later),
             )
         else:
-            message = self.env._("%(count)s compensation(s) delivered.", count=len(now))
+            message = self.env._("%(count)s compensation(s) delivered.", count=len(delivered))
+        if now - delivered:
+            message = f"{message} {(now - delivered)._crisis_delivery_waiting_text()}"
         skipped = len(self) - len(ready)
         if skipped:
             message = self.env._(

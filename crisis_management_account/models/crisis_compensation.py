@@ -181,6 +181,16 @@ class CrisisCompensation(models.Model):
             )
         return super().action_cancel()
 
+    def _crisis_delivery_waiting_text(self):
+        by_credit_note = self.filtered(lambda c: c.sudo().move_id)
+        if by_credit_note != self:
+            return super()._crisis_delivery_waiting_text()
+        return self.env._(
+            "%(count)s credit note(s) drafted: the compensations are delivered when the "
+            "credit notes are posted.",
+            count=len(by_credit_note.sudo().move_id),
+        )
+
     def _crisis_ready_to_deliver(self):
         """Those with a draft credit note wait for the accountant, not for *Deliver*."""
         return super()._crisis_ready_to_deliver().filtered(lambda c: not c.sudo().move_id)

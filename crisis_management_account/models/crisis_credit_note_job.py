@@ -88,11 +88,14 @@ class CrisisCreditNoteJob(models.Model):
     def _crisis_job_message(self, state):
         self.ensure_one()
         if state == "done":
+            delivered = self.compensation_ids.filtered(lambda c: c.state == "delivered")
             return self.env._(
-                "%(done)s compensation(s) delivered in the background: %(moves)s credit "
-                "note(s) made.",
+                "%(done)s compensation(s) processed in the background: %(moves)s credit "
+                "note(s) made, %(delivered)s compensation(s) delivered (the others are "
+                "delivered when their credit notes are posted).",
                 done=self.processed_count,
                 moves=self.move_count,
+                delivered=len(delivered),
             )
         if state == "failed":
             return self.env._(

@@ -36,6 +36,14 @@ class TestBulkDelivery(CrisisAccountCase, CronMixinCase):
         xmlrpc.client.dumps((result,), allow_none=False)
         self.assertEqual(result["tag"], "display_notification")
         self.assertIn("1 not approved", result["params"]["message"])
+        # what really happened: the voucher delivered, the credit notes drafted
+        self.assertIn("1 compensation(s) delivered.", result["params"]["message"])
+        self.assertIn(
+            "3 credit note(s) drafted: the compensations are delivered when the credit notes "
+            "are posted.",
+            result["params"]["message"],
+        )
+        self.assertEqual(set(compensations.mapped("state")), {"approved"})
         self.assertEqual(len(compensations.move_id), 3)
         self.assertTrue(all(len(c.move_id.invoice_line_ids) == 1 for c in compensations))
         self.assertEqual(voucher.state, "delivered", "other types: the core's delivery")
