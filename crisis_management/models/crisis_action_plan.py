@@ -5,6 +5,11 @@ from odoo.exceptions import UserError
 
 from .crisis_workflow_mixin import as_workflow
 
+# the marker crisis.crisis.create puts in the context when it applies the
+# playbook of a crisis being declared: a Python object, which no caller of the
+# external API can send (a forged context never marks a plan)
+DECLARING = object()
+
 
 class CrisisActionPlan(models.Model):
     _name = "crisis.action.plan"
@@ -94,7 +99,7 @@ class CrisisActionPlan(models.Model):
                     "user_id": crisis.user_id.id,
                 }
             )
-            if self.env.context.get("crisis_declaring"):
+            if self.env.context.get("crisis_declaring") is DECLARING:
                 as_workflow(plan).applied_on_declaration = True
         done_steps = plan.action_ids.playbook_step_id
         new_steps = playbook.step_ids - done_steps

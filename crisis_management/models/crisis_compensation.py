@@ -32,6 +32,10 @@ COMMITTED_STATES = ("approved", "delivered")
 DRAFT_ONLY_FIELDS = ("impact_id", "type", "amount", "currency_id", "date_requested", "user_id")
 # the approvers' reminder of a submitted request
 TO_APPROVE = "crisis_management.mail_act_crisis_compensation_to_approve"
+# the marker a background job puts in the context of its batches: everyone is
+# told once, when the job ends (a Python object: no external caller can send it
+# to silence the messages)
+TOLD_LATER = object()
 # the approvers' one activity on a crisis for many requests submitted at once
 BATCH_TO_APPROVE = "crisis_management.mail_act_crisis_compensations_to_approve"
 # the largest amount of one compensation: beyond it, a typo (and totals lose cents)
@@ -440,7 +444,7 @@ class CrisisCompensation(models.Model):
         )
         self._crisis_bulk_log("submit")
         self._schedule_approval_activities()
-        if self._crisis_is_bulk() and not self.env.context.get("crisis_bulk_told_later"):
+        if self._crisis_is_bulk() and not self._crisis_told_later():
             self._crisis_tell_submitted(self.env.user)
         return True
 
@@ -495,9 +499,13 @@ class CrisisCompensation(models.Model):
     # Many at once: one summary per person, never one per record
     # ------------------------------------------------------------------
 
+    def _crisis_told_later(self):
+        """A batch of a background job: everyone is told when the job ends."""
+        return self.env.context.get("crisis_bulk_told_later") is TOLD_LATER
+
     def _crisis_is_bulk(self):
         """Many at once: more than one, or a batch of a background job."""
-        return len(self) > 1 or bool(self.env.context.get("crisis_bulk_told_later"))
+        return len(self) > 1 or self._crisis_told_later()
 
     def _crisis_bulk_quiet(self):
         """These compensations, written without a tracking message (and its
@@ -522,7 +530,7 @@ class CrisisCompensation(models.Model):
         """One message per crisis to the requesters of the compensations a
         bulk action approved or rejected (with their numbers), instead of one
         email per compensation; the background job tells once at its end."""
-        if not self._crisis_is_bulk() or self.env.context.get("crisis_bulk_told_later"):
+        if not self._crisis_is_bulk() or self._crisis_told_later():
             return
         self._crisis_tell_requesters(action, self.env.user)
 

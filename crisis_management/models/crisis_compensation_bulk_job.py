@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from .crisis_compensation import TOLD_LATER
 from .crisis_job import Batch
 
 # compensations handled per call of the job; the scheduler commits after each call
@@ -62,7 +63,7 @@ class CrisisCompensationBulkJob(models.Model):
         compensations = env["crisis.compensation"].browse(batch_ids)
         due = compensations._crisis_due_for(self.action)
         # one summary per person when the job ends, not one per batch or record
-        due.with_context(crisis_bulk_told_later=True)._crisis_do(self.action)
+        due.with_context(crisis_bulk_told_later=TOLD_LATER)._crisis_do(self.action)
         values = {"changed_count": self.changed_count + len(due)}
         if batch_ids:
             values["last_compensation_id"] = batch_ids[-1]

@@ -18,6 +18,7 @@ from odoo.tools import is_html_empty
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
+from .crisis_action_plan import DECLARING
 from .crisis_type import SEVERITIES
 from .res_company import MAX_HOURS
 
@@ -564,7 +565,7 @@ class CrisisCrisis(models.Model):
         crises = super().create(vals_list)
         for crisis in crises:
             if crisis.playbook_id and crisis.company_id.crisis_auto_apply_playbook:
-                crisis.with_context(crisis_declaring=True).action_apply_playbook()
+                crisis.with_context(crisis_declaring=DECLARING).action_apply_playbook()
         return crises
 
     def write(self, vals):

@@ -227,6 +227,13 @@ class TestWhereWorkIs(CrisisCase):
         self.assertIn("already in the action plan", result["params"]["message"])
         self.assertIn(crisis.reference, result["params"]["message"])
         self.assertEqual(len(crisis.action_ids), 1, "nothing added")
+        # a caller's context cannot mark a plan applied on declaration
+        forged = self._create_crisis(user=self.user_crisis, playbook_id=playbook.id)
+        forged.with_user(self.user_crisis).with_context(
+            crisis_declaring=True
+        ).action_apply_playbook()
+        self.assertEqual(len(forged.action_ids), 1)
+        self.assertFalse(forged.action_plan_ids.applied_on_declaration)
         # applied by itself on declaration: the message says so
         self.company.crisis_auto_apply_playbook = True
         declared = self._create_crisis(user=self.user_crisis, playbook_id=playbook.id)
