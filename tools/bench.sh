@@ -10,6 +10,8 @@
 #                  20,000 affected customers with due work
 #   signals        bench_signals.py: the early-warning rules over many tickets
 #   calls          bench_calls.py: call campaigns of 1,000 and 10,000 customers
+#   propose        bench_propose.py: a compensation proposed to 50,000 customers:
+#                  the click, then the background job
 #   sms            bench_sms.py: 10,000 SMS against Odoo's sms.composer (SMS bridge)
 #   credit_notes   bench_credit_notes.py: 1,000 compensations delivered as credit
 #                  notes (accounting bridge)
@@ -31,7 +33,7 @@
 # drops): the database does not grow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 BENCH_DB=${BENCH_DB:-crisis_bench}
-BENCH_SCRIPTS=${BENCH_SCRIPTS:-add_customers notify crons signals calls sms credit_notes gift_cards delivery}
+BENCH_SCRIPTS=${BENCH_SCRIPTS:-add_customers notify crons signals calls propose sms credit_notes gift_cards delivery}
 
 "$ROOT/tools/setup.sh"
 source "$ROOT/tools/pg.sh"

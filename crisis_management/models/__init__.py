@@ -45,3 +45,4 @@ from . import crisis_crisis_inbox
 from . import crisis_impact_inbox
 from . import crisis_compensation_job
 from . import crisis_compensation_bulk_job
+from . import crisis_compensation_propose_job

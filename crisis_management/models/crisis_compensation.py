@@ -963,6 +963,22 @@ class CrisisCompensation(models.Model):
         )
         return {record.id: total for record, total in groups}
 
+    @api.model
+    def _crisis_check_propose(self, impacts, values):
+        """Raise unless the current user may propose compensations of
+        ``values`` to ``impacts``: the checks of the click, made again by each
+        batch of a background proposal (``crisis.compensation.propose.job``)."""
+        self._check_currency_active(self.env["res.currency"].browse(values.get("currency_id")))
+        self.check_access("create")
+        if not impacts:
+            return
+        self._crisis_check_amount(values.get("amount") or 0)
+        if len(impacts.company_id) > 1:
+            raise UserError(self.env._("Propose compensations for one company at a time."))
+        # the caller's values go through the workflow guard; the workflow
+        # values _propose_to adds are ours
+        self._crisis_check_values([values], create=True)
+
     def _propose_to(self, impacts, values, submit=False):
         """The same compensation for many affected customers: new lines, drafts
         or (``submit``) waiting for approval.
@@ -973,16 +989,9 @@ class CrisisCompensation(models.Model):
         batch. Submitted ones are created waiting for approval, as
         ``action_submit`` leaves them, with the approvers' activities.
         """
-        self._check_currency_active(self.env["res.currency"].browse(values.get("currency_id")))
-        self.check_access("create")
+        self._crisis_check_propose(impacts, values)
         if not impacts:
             return self.browse()
-        self._crisis_check_amount(values.get("amount") or 0)
-        if len(impacts.company_id) > 1:
-            raise UserError(self.env._("Propose compensations for one company at a time."))
-        # the caller's values go through the workflow guard; the workflow
-        # values added below are ours
-        self._crisis_check_values([values], create=True)
         values = dict(values)
         if submit:
             values.update(

@@ -275,12 +275,18 @@ class CrisisJob(models.AbstractModel):
                 user=job.user_id,
                 title=in_lang.display_name,
                 state=state,
+                subtype_xmlid=job._crisis_job_subtype(state),
             )
 
     def _crisis_job_crises(self):
         """The crises whose chatter tells what this job did."""
         self.ensure_one()
         return self.crisis_id if "crisis_id" in self._fields else self.env["crisis.crisis"]
+
+    def _crisis_job_subtype(self, state):
+        """The subtype of the summary of this job ended in ``state``, to
+        notify the crises' followers of it; none: a log note."""
+        return None
 
     def _crisis_job_message(self, state):
         """What this job did, ended in ``state``: concrete jobs say it their way."""
@@ -322,11 +328,19 @@ class CrisisJob(models.AbstractModel):
         return min(100.0, 100.0 * done / total) if total else 0.0
 
     @api.model
-    def _crisis_job_post(self, crises, body, author, user=None, title=None, state="done"):
+    def _crisis_job_post(
+        self, crises, body, author, user=None, title=None, state="done", subtype_xmlid=None
+    ):
         """Tell what a background work did: ``body`` as a note on ``crises``,
-        by ``author``, and as a notification to ``user`` if they are online."""
+        by ``author`` (posted to their followers of ``subtype_xmlid`` if
+        given), and as a notification to ``user`` if they are online."""
         for crisis in crises.sudo():
-            crisis._message_log(body=body, author_id=author.partner_id.id)
+            if subtype_xmlid:
+                crisis.message_post(
+                    body=body, author_id=author.partner_id.id, subtype_xmlid=subtype_xmlid
+                )
+            else:
+                crisis._message_log(body=body, author_id=author.partner_id.id)
         if user:
             user._bus_send(
                 "simple_notification",

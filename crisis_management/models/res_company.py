@@ -70,8 +70,9 @@ class ResCompany(models.Model):
     crisis_compensation_background_threshold = fields.Integer(
         string="Process Compensations in the Background Above",
         default=200,
-        help="Submitting, approving, rejecting or delivering more compensations than this at "
-        "once runs in the background, in batches, as the user who clicked; fewer at once.",
+        help="Proposing a compensation to more affected customers than this, or submitting, "
+        "approving, rejecting or delivering more compensations than this at once runs in the "
+        "background, in batches, as the user who clicked; fewer at once.",
     )
     crisis_inbox_hourly_limit = fields.Integer(
         string="New Customers per Hour from a Crisis Inbox",

@@ -244,3 +244,36 @@ class TestExternalApi(HttpCase, CrisisCase, MockEmail):
         )
         self.assertTrue(crisis.is_resolved)
         self.assertTrue(crisis.date_resolved)
+
+    def test_propose_to_many_in_the_background_over_xmlrpc(self):
+        """Above the company's threshold the wizard answers at once, with a
+        value XML-RPC carries; the scheduler then makes the compensations as
+        the caller."""
+        self.company.crisis_compensation_background_threshold = 2
+        self.env["crisis.impact"]._link_partners(self.crisis, self.customers[1:4].ids)
+        wizard_id = self._call(
+            self.user_crisis,
+            "crisis.compensation.wizard",
+            "create",
+            [{"crisis_id": self.crisis.id, "type": "voucher", "amount": 15}],
+        )[0]
+        result = self._call(
+            self.user_crisis, "crisis.compensation.wizard", "action_propose", [wizard_id]
+        )
+        self.assertEqual(result["params"]["type"], "info")
+        self.assertFalse(self.crisis.compensation_ids)
+        job = self.env["crisis.compensation.propose.job"].search([("crisis_id", "=", self.crisis.id)])
+        self.assertEqual((job.total_count, job.user_id), (4, self.user_crisis))
+        job._cron_run_jobs()
+        self.assertEqual(job.state, "done")
+        self.assertEqual(len(self.crisis.compensation_ids), 4)
+        self.assertEqual(self.crisis.compensation_ids.create_uid, self.user_crisis)
+        # the job's progress is readable by its user, over the API too
+        read = self._call(
+            self.user_crisis,
+            "crisis.compensation.propose.job",
+            "read",
+            [job.id],
+            fields=["state", "processed_count"],
+        )
+        self.assertEqual((read[0]["state"], read[0]["processed_count"]), ("done", 4))

@@ -149,6 +149,14 @@ class TestWorkflowGuard(CrisisCase):
         records["crisis.compensation.bulk.job"] = self.env[
             "crisis.compensation.bulk.job"
         ]._crisis_queue(compensation, action="deliver", company_id=self.company.id)
+        records["crisis.compensation.propose.job"] = self.env[
+            "crisis.compensation.propose.job"
+        ]._crisis_queue(
+            self.crisis,
+            self.impacts,
+            {"type": "voucher", "amount": 5.0, "currency_id": self.currency.id},
+            True,
+        )
         records["crisis.update.recipient"] = self.env["crisis.update.recipient"].create(
             {"update_id": update.id, "impact_id": self.impacts[1].id}
         )

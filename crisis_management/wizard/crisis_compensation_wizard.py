@@ -74,15 +74,16 @@ class CrisisCompensationWizard(models.TransientModel):
         targets = self._targets()
         if not targets:
             raise UserError(self.env._("No affected customer matches: nothing was proposed."))
+        values = {
+            "type": self.type,
+            "amount": self.amount,
+            "currency_id": self.currency_id.id,
+            "description": self.description,
+        }
+        if len(targets) > self.crisis_id.company_id.crisis_compensation_background_threshold:
+            return self._propose_in_background(targets, values)
         compensations = self.env["crisis.compensation"]._propose_to(
-            targets,
-            {
-                "type": self.type,
-                "amount": self.amount,
-                "currency_id": self.currency_id.id,
-                "description": self.description,
-            },
-            submit=self.submit,
+            targets, values, submit=self.submit
         )
         kind = dict(self._fields["type"]._description_selection(self.env))[self.type]
         count = len(compensations)
@@ -117,6 +118,33 @@ class CrisisCompensationWizard(models.TransientModel):
                 "title": self.env._("Compensations"),
                 "message": message,
                 "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _propose_in_background(self, targets, values):
+        """More affected customers than the company's threshold: the checks
+        of the click now, the compensations made by a background job
+        (``crisis.compensation.propose.job``); the crisis says when it is done.
+
+        :return: the notification telling so
+        """
+        self.env["crisis.compensation"]._crisis_check_propose(targets, values)
+        self.env["crisis.compensation.propose.job"]._crisis_queue(
+            self.crisis_id, targets, values, self.submit
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Compensations"),
+                "message": self.env._(
+                    "A compensation is being proposed to %(count)s affected customers in the "
+                    "background. The chatter of the crisis says when it is done; Crisis > "
+                    "Background Jobs shows the progress.",
+                    count=len(targets),
+                ),
+                "type": "info",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

@@ -127,8 +127,9 @@ class CrisisConfigSettings(models.TransientModel):
         related="company_id.crisis_compensation_background_threshold",
         readonly=False,
         string="Process in the background above (compensations)",
-        help="Submitting, approving, rejecting or delivering more compensations than this at "
-        "once runs in the background, in batches, as the user who clicked; fewer at once.",
+        help="Proposing a compensation to more affected customers than this, or submitting, "
+        "approving, rejecting or delivering more compensations than this at once runs in the "
+        "background, in batches, as the user who clicked; fewer at once.",
     )
     crisis_auto_apply_playbook = fields.Boolean(
         related="company_id.crisis_auto_apply_playbook",
