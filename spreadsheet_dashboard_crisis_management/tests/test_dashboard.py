@@ -32,6 +32,32 @@ class TestCrisisDashboard(CrisisDashboardCase):
             {"crisis.crisis", "crisis.compensation", "crisis.action"},
         )
 
+    def test_tiles_have_room_for_their_figures(self):
+        """the figures of both dashboards (real and sample) never overlap, and
+        each scorecard is wide enough for an amount with its currency (six
+        tiles of 160 pixels on one row cut their figures)"""
+        for path in (
+            "spreadsheet_dashboard_crisis_management/data/files/crisis_dashboard.json",
+            "spreadsheet_dashboard_crisis_management/data/files/crisis_sample_dashboard.json",
+        ):
+            with file_open(path) as file:
+                figures = json.load(file)["sheets"][0]["figures"]
+            tiles = [f for f in figures if f["data"]["type"] == "scorecard"]
+            self.assertEqual(len(tiles), 6, path)
+            for tile in tiles:
+                self.assertGreaterEqual(tile["width"], 300, (path, tile["data"]["title"]))
+            for i, first in enumerate(figures):
+                for second in figures[i + 1 :]:
+                    apart = (
+                        first["x"] + first["width"] <= second["x"]
+                        or second["x"] + second["width"] <= first["x"]
+                        or first["y"] + first["height"] <= second["y"]
+                        or second["y"] + second["height"] <= first["y"]
+                    )
+                    self.assertTrue(
+                        apart, (path, first["data"]["title"], second["data"]["title"])
+                    )
+
     def test_drills_left_out_everywhere(self):
         """every pivot, list and chart of the dashboard leaves the drills out"""
         data = json.loads(self.dashboard.spreadsheet_data)
