@@ -44,7 +44,9 @@ def prepare(env, n):
         .with_context(tracking_disable=True)
         .create([{"name": f"Compensated Customer {i:06d}"} for i in range(1, n + 1)])
     )
-    crisis = env["crisis.crisis"].create({"name": "Kettles recalled (benchmark)", "severity": "high"})
+    crisis = env["crisis.crisis"].create(
+        {"name": "Kettles recalled (benchmark)", "severity": "high"}
+    )
     env["crisis.impact"]._link_partners(crisis, partners.ids)
     manager = env["res.users"].create(
         {

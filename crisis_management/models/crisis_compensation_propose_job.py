@@ -124,7 +124,8 @@ class CrisisCompensationProposeJob(models.Model):
         relation = self._fields["impact_ids"]
         self.env.cr.execute(
             SQL(
-                "SELECT %(impact)s FROM %(table)s WHERE %(job)s = %(id)s AND %(impact)s > %(last)s "
+                "SELECT %(impact)s FROM %(table)s "
+                "WHERE %(job)s = %(id)s AND %(impact)s > %(last)s "
                 "ORDER BY %(impact)s LIMIT %(limit)s",
                 impact=SQL.identifier(relation.column2),
                 table=SQL.identifier(relation.relation),

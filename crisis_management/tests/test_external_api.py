@@ -262,7 +262,9 @@ class TestExternalApi(HttpCase, CrisisCase, MockEmail):
         )
         self.assertEqual(result["params"]["type"], "info")
         self.assertFalse(self.crisis.compensation_ids)
-        job = self.env["crisis.compensation.propose.job"].search([("crisis_id", "=", self.crisis.id)])
+        job = self.env["crisis.compensation.propose.job"].search(
+            [("crisis_id", "=", self.crisis.id)]
+        )
         self.assertEqual((job.total_count, job.user_id), (4, self.user_crisis))
         job._cron_run_jobs()
         self.assertEqual(job.state, "done")

@@ -110,7 +110,9 @@ class TestProposeJob(CronMixinCase, CrisisCase):
         job = self._job()
         self.assertEqual(job.state, "done")
         self.assertEqual(set(self._proposed().mapped("state")), {"draft"})
-        self.assertFalse(self.crisis.activity_ids.filtered(lambda a: a.user_id == self.user_manager))
+        self.assertFalse(
+            self.crisis.activity_ids.filtered(lambda a: a.user_id == self.user_manager)
+        )
         summary = self._summaries()
         self.assertIn("7 compensation(s) proposed (Voucher) in the background", summary.body)
         self.assertEqual(summary.subtype_id, self.env.ref("mail.mt_note"))
@@ -178,7 +180,9 @@ class TestProposeJob(CronMixinCase, CrisisCase):
         self.assertEqual((job.state, job.stopped_by_id), ("stopped", self.user_crisis))
         self._run(calls=3)
         self.assertEqual(len(self._proposed()), 2)
-        self.assertIn("was stopped by Carol Crisis-User after 2 of 7", self.crisis.message_ids[0].body)
+        self.assertIn(
+            "was stopped by Carol Crisis-User after 2 of 7", self.crisis.message_ids[0].body
+        )
         # the one left out: the job of the same selection now finds six
         self._wizard().action_propose()
         self._run(batch_size=10)

@@ -54,9 +54,7 @@ class TestCrisisDashboard(CrisisDashboardCase):
                         or first["y"] + first["height"] <= second["y"]
                         or second["y"] + second["height"] <= first["y"]
                     )
-                    self.assertTrue(
-                        apart, (path, first["data"]["title"], second["data"]["title"])
-                    )
+                    self.assertTrue(apart, (path, first["data"]["title"], second["data"]["title"]))
 
     def test_drills_left_out_everywhere(self):
         """every pivot, list and chart of the dashboard leaves the drills out"""
