@@ -195,12 +195,6 @@ RECALL_STATEMENT_ZH = (
     "我们将免费为您更换或全额退款，并上门收回故障台灯。"
 )
 
-PROGRESS_NAME_ZH = "更换台灯本周发货"
-PROGRESS_BODY_ZH = (
-    "供应商已修复有故障的温控开关。新批次 L-2614 的更换台灯本周发货；"
-    "快递员送来新台灯时会收回您的旧台灯。"
-)
-
 
 def prepare_customer_view(session, base, recall, writer):
     """The demo recall in Chinese too, approved again and published.
@@ -232,17 +226,6 @@ def prepare_customer_view(session, base, recall, writer):
             "crisis.crisis",
             "update_field_translations",
             [[recall], "public_statement", {"zh_CN": {terms[0]["source"]: RECALL_STATEMENT_ZH}}],
-        )
-    # its progress update as it would have been sent, each customer in their
-    # language (the demo records it in English only)
-    progress = ref(session, base, "crisis_management.crisis_update_demo_recall_progress")
-    for field, text in (("name", PROGRESS_NAME_ZH), ("body", f"<p>{PROGRESS_BODY_ZH}</p>")):
-        rpc(
-            session,
-            base,
-            "crisis.update",
-            "update_field_translations",
-            [[progress], field, {"zh_CN": text}],
         )
     state = rpc(
         session, base, "crisis.crisis", "read", [[recall], ["statement_state", "is_published"]]
@@ -463,18 +446,16 @@ def main(argv=None):
                 "check_object_reference",
                 ["spreadsheet_dashboard_crisis_management", "spreadsheet_dashboard_crisis"],
             )
-            name = rpc(session, base, "spreadsheet.dashboard", "read", [[dashboard], ["name"]])[0][
-                "name"
-            ]
-            browser.evaluate(
-                "[...document.querySelectorAll('.o_search_panel_category_value')]"
-                f".find((e) => e.textContent.trim() === {json.dumps(name)}).click()"
-            )
-            browser.wait_until(
-                "[...document.querySelectorAll('.o_search_panel_category_value.active')]"
-                f".some((e) => e.textContent.trim() === {json.dumps(name)})",
-                what=f"the dashboard {name}",
-            )
+            name = rpc(
+                session,
+                base,
+                "spreadsheet.dashboard",
+                "read",
+                [[dashboard], ["name"]],
+                {"context": {"lang": lang}},
+            )[0]["name"]
+            entry = f".o_search_panel_category_value[data-name={json.dumps(name)}]"
+            browser.click(entry, f"{entry}.active")
             time.sleep(4)  # the charts
             browser.shot(path("dashboard"))
             customer_view(browser, session, base, recall, line, lang, path)

@@ -83,7 +83,7 @@ registry.category("web_tour.tours").add("spreadsheet_dashboard_crisis_management
                         throw new Error(`no figure "${title}" in ${titles}`);
                     }
                 }
-                const listCells = [...Array(10).keys()].map((i) => ["Dashboard", `A${57 + i}`]);
+                const listCells = [...Array(10).keys()].map((i) => ["Dashboard", `A${62 + i}`]);
                 await waitForValues(model, [["Data", "B1"], ["Data", "B3"], ...listCells]);
                 const open = cellValue(model, "Data", "B1").value;
                 const expected = await root.env.services.orm.searchCount("crisis.crisis", [
@@ -94,7 +94,7 @@ registry.category("web_tour.tours").add("spreadsheet_dashboard_crisis_management
                     throw new Error(`open crises: ${open} on the dashboard, ${expected} expected`);
                 }
                 // the SLA breaches the board shows: late crises not yet acknowledged too
-                await waitForValues(model, [["Data", "B2"], ["Data", "C6"], ["Dashboard", "F41"]]);
+                await waitForValues(model, [["Data", "B2"], ["Data", "C6"], ["Dashboard", "F46"]]);
                 const breaches = cellValue(model, "Data", "B2").value;
                 const late = await root.env.services.orm.searchCount("crisis.crisis", [
                     ["is_drill", "=", false],
@@ -104,7 +104,7 @@ registry.category("web_tour.tours").add("spreadsheet_dashboard_crisis_management
                     throw new Error(`SLA breaches: ${breaches} on the dashboard, ${late} expected`);
                 }
                 // each severity by its name, never "None"
-                const severities = ["E41", "E42", "E43", "E44"].map(
+                const severities = ["E46", "E47", "E48", "E49"].map(
                     (xc) => cellValue(model, "Dashboard", xc).value
                 );
                 if (severities.join() !== "Critical,High,Medium,Low") {
