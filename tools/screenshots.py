@@ -454,7 +454,9 @@ def main(argv=None):
                 [[dashboard], ["name"]],
                 {"context": {"lang": lang}},
             )[0]["name"]
-            entry = f".o_search_panel_category_value[data-name={json.dumps(name)}]"
+            entry = (
+                f".o_search_panel_category_value[data-name={json.dumps(name, ensure_ascii=False)}]"
+            )
             browser.click(entry, f"{entry}.active")
             time.sleep(4)  # the charts
             browser.shot(path("dashboard"))

@@ -15,12 +15,17 @@ const TITLES = [
     "Reached",
     "Compensation Cost",
     "Average Rating",
-    "Open Crises by Severity",
-    "SLA by Month",
-    "Hours to Acknowledge",
-    "Hours to Resolve",
-    "Compensation Cost by Month",
 ];
+// the headings of the charts and tables, in the cells above them
+const SECTIONS = {
+    A12: "Open Crises by Severity",
+    E12: "SLA by Month",
+    A28: "Hours to Acknowledge",
+    E28: "Hours to Resolve",
+    A44: "Compensation Cost by Month",
+    E44: "Customers by Severity",
+    A60: "Open Corrective Actions",
+};
 
 function findSpreadsheetModel(node) {
     const model = node.component?.props?.model;
@@ -81,6 +86,12 @@ registry.category("web_tour.tours").add("spreadsheet_dashboard_crisis_management
                 for (const title of TITLES) {
                     if (!titles.includes(title)) {
                         throw new Error(`no figure "${title}" in ${titles}`);
+                    }
+                }
+                for (const [xc, section] of Object.entries(SECTIONS)) {
+                    const heading = cellValue(model, "Dashboard", xc).formattedValue;
+                    if (heading !== section) {
+                        throw new Error(`${xc}: "${heading}", "${section}" expected`);
                     }
                 }
                 const listCells = [...Array(10).keys()].map((i) => ["Dashboard", `A${62 + i}`]);
