@@ -10,6 +10,7 @@ from odoo.tools import SQL
 
 from .crisis_update_recipient import REACHED
 from .crisis_workflow_mixin import as_workflow
+from .mail_mail import CrisisDelivery
 
 _logger = logging.getLogger(__name__)
 
@@ -633,8 +634,12 @@ class CrisisUpdate(models.Model):
             # as Odoo's mail queue does (process_email_queue): the scheduler's
             # transaction, committed before anything leaves for the SMTP server
             self.env.cr.commit()  # pylint: disable=invalid-commit
+        delivery = CrisisDelivery()
         # the reach job is woken once for the batch, not once per email
-        mails.with_context(crisis_reach_trigger_later=True).send(auto_commit=not testing)
+        mails.with_context(crisis_reach_trigger_later=True, crisis_delivery=delivery).send(
+            auto_commit=not testing
+        )
+        Mail._crisis_unlink_delivered(delivery)
         self.env["crisis.update.recipient"]._crisis_trigger_apply()
 
     def action_cancel(self):

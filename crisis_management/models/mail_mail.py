@@ -6,6 +6,24 @@ from odoo import api, models
 CUSTOMER_DOCUMENTS = ("crisis.impact", "crisis.compensation")
 
 
+class CrisisDelivery:
+    """One delivery of a sending job's emails (``crisis.update._crisis_deliver``),
+    in the context of ``mail.mail.send`` (key ``crisis_delivery``; a Python
+    object, which no external caller can send).
+
+    Odoo's ``_send`` commits after each email, and a commit clears the ORM
+    cache: each email would read back every email of the batch it is in (its
+    prefetch). A delivery sends each email with its own prefetch, and removes
+    the emails Odoo deletes once sent (``auto_delete``) in one go at
+    its end (``unlink_ids``) instead of one by one. Sent emails left by a
+    worker killed before that end are removed by the next delivery
+    (``mail.mail._crisis_unlink_delivered``).
+    """
+
+    def __init__(self):
+        self.unlink_ids = set()
+
+
 class MailMail(models.Model):
     _inherit = "mail.mail"
 
@@ -22,17 +40,71 @@ class MailMail(models.Model):
         return result
 
     def unlink(self):
+        delivery = self.env.context.get("crisis_unlink_later")
+        if isinstance(delivery, CrisisDelivery):
+            # sent by a delivery: removed at its end, with the others
+            delivery.unlink_ids.update(self.ids)
+            return True
         self._crisis_trace_dropped()
         return super().unlink()
 
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
         """What the mail server answered, written on the notifications: the
         reach traces follow it (see ``mail.notification.write``)."""
-        return super(
-            MailMail, self.with_context(crisis_mail_outcome=True)
-        )._postprocess_sent_message(
+        mails = self.with_context(crisis_mail_outcome=True)
+        delivery = self.env.context.get("crisis_delivery")
+        if isinstance(delivery, CrisisDelivery):
+            mails = mails.with_context(crisis_unlink_later=delivery)
+        return super(MailMail, mails)._postprocess_sent_message(
             success_pids, failure_reason=failure_reason, failure_type=failure_type
         )
+
+    def _send(
+        self,
+        auto_commit=False,
+        raise_exception=False,
+        smtp_session=None,
+        alias_domain_id=False,
+        mail_server=False,
+        post_send_callback=None,
+    ):
+        delivery = self.env.context.get("crisis_delivery")
+        if not isinstance(delivery, CrisisDelivery):
+            return super()._send(
+                auto_commit=auto_commit,
+                raise_exception=raise_exception,
+                smtp_session=smtp_session,
+                alias_domain_id=alias_domain_id,
+                mail_server=mail_server,
+                post_send_callback=post_send_callback,
+            )
+        for mail_id in self.ids:
+            # each email read alone: after the commit of the one before, the
+            # others of the batch are not read back with it
+            super(MailMail, self.browse(mail_id).with_prefetch((mail_id,)))._send(
+                auto_commit=auto_commit,
+                raise_exception=raise_exception,
+                smtp_session=smtp_session,
+                alias_domain_id=alias_domain_id,
+                mail_server=mail_server,
+                post_send_callback=post_send_callback,
+            )
+        return True
+
+    @api.model
+    def _crisis_unlink_delivered(self, delivery):
+        """Remove the emails ``delivery`` sent (and those a killed worker's
+        delivery left sent): as Odoo's ``auto_delete`` would have, in one go."""
+        leftovers = self.sudo().search(
+            [
+                ("state", "=", "sent"),
+                ("auto_delete", "=", True),
+                ("model", "in", CUSTOMER_DOCUMENTS),
+            ]
+        )
+        mails = (self.sudo().browse(delivery.unlink_ids) | leftovers).exists()
+        mails.unlink()
+        return True
 
     def _crisis_trace_dropped(self):
         """Emails to customers cancelled, or removed from the queue, before they

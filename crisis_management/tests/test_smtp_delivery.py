@@ -17,6 +17,7 @@ from freezegun import freeze_time
 
 from odoo import modules
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
@@ -202,6 +203,47 @@ class TestSMTPDelivery(CronMixinCase, SMTPSinkCase, CrisisCase):
         self.assertEqual(
             (update.queued_count, update.sent_count, update.failed_count), (0, CUSTOMERS, 2)
         )
+
+    def test_a_delivery_removes_what_it_sent_at_its_end(self):
+        """Odoo deletes each email once sent (``auto_delete``); a delivery of
+        the sending job removes them at its end, in one go, with those a
+        killed worker's delivery left sent; nobody else's emails."""
+        self.company.crisis_send_background_threshold = 10
+        Mail = self.env["mail.mail"].sudo()
+        line = self.crisis.impact_ids[0]
+        leftover, foreign = Mail.create(
+            [
+                {"model": "crisis.impact", "res_id": line.id, "body_html": "<p>a</p>"},
+                {"model": "res.partner", "res_id": line.partner_id.id, "body_html": "<p>b</p>"},
+            ]
+        )
+        (leftover | foreign).write({"state": "sent", "auto_delete": True})
+        update = self._notify_customers(self.crisis)
+        unlinked = []
+        unlink = type(Mail).unlink
+
+        def spy(mails):
+            if mails and not mails.env.context.get("crisis_unlink_later"):
+                unlinked.append(set(mails.ids))
+            return unlink(mails)
+
+        with (
+            patch.object(modules.module, "current_test", False),
+            patch.object(type(Mail), "unlink", spy),
+            mute_logger("odoo.addons.mail.models.mail_mail"),
+        ):
+            self.env["crisis.update"]._cron_send_updates(batch_size=30)
+        self.assertEqual(len(self.smtp_sink.messages), 30)
+        sent = self.env["mail.notification"].search(
+            [("mail_message_id.model", "=", "crisis.impact"), ("notification_status", "=", "sent")]
+        )
+        self.assertEqual(len(sent), 30)
+        self.assertEqual(len(unlinked), 1, "one removal for the batch")
+        self.assertIn(leftover.id, unlinked[0])
+        self.assertEqual(len(unlinked[0]), 31, "the 30 sent, and the one left over")
+        self.assertFalse(leftover.exists())
+        self.assertTrue(foreign.exists(), "another document's email is not ours")
+        self.assertEqual(update.state, "sending")
 
     def test_emails_of_a_job_that_died_wait_for_the_mail_queue(self):
         """A worker killed between committing its batch and delivering it:
