@@ -59,36 +59,19 @@ class MailMail(models.Model):
             success_pids, failure_reason=failure_reason, failure_type=failure_type
         )
 
-    def _send(
-        self,
-        auto_commit=False,
-        raise_exception=False,
-        smtp_session=None,
-        alias_domain_id=False,
-        mail_server=False,
-        post_send_callback=None,
-    ):
+    def _send(self, *args, **kwargs):
+        """Odoo's sending of these emails (its arguments passed on); in a
+        delivery of a sending job (``CrisisDelivery``), one email at a time,
+        each read alone: after the commit of the one before, the others of the
+        batch are not read back with it."""
         delivery = self.env.context.get("crisis_delivery")
-        if not isinstance(delivery, CrisisDelivery):
-            return super()._send(
-                auto_commit=auto_commit,
-                raise_exception=raise_exception,
-                smtp_session=smtp_session,
-                alias_domain_id=alias_domain_id,
-                mail_server=mail_server,
-                post_send_callback=post_send_callback,
-            )
-        for mail_id in self.ids:
-            # each email read alone: after the commit of the one before, the
-            # others of the batch are not read back with it
-            super(MailMail, self.browse(mail_id).with_prefetch((mail_id,)))._send(
-                auto_commit=auto_commit,
-                raise_exception=raise_exception,
-                smtp_session=smtp_session,
-                alias_domain_id=alias_domain_id,
-                mail_server=mail_server,
-                post_send_callback=post_send_callback,
-            )
+        batches = (
+            [self.browse(mail_id).with_prefetch((mail_id,)) for mail_id in self.ids]
+            if isinstance(delivery, CrisisDelivery)
+            else [self]
+        )
+        for mails in batches:
+            super(MailMail, mails)._send(*args, **kwargs)
         return True
 
     @api.model

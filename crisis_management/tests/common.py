@@ -2,6 +2,8 @@ from odoo import Command
 from odoo.http import Request, _generate_routing_rules
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.base.tests.test_ir_cron import CronMixinCase
+
 PORTAL_STATEMENT = "<p>Payments failed for six hours; every refused payment can be made again.</p>"
 # a crisis told in English and Chinese (``CrisisCase._create_card_outage_crisis``)
 CARD_OUTAGE = {
@@ -292,3 +294,22 @@ class PublicRoutesCase:
                 rules.add(url)
         self.assertTrue(rules)
         self.assertEqual(rules - covered, set(), "routes without bad-input cases")
+
+
+class KilledWorker(Exception):
+    """A cron worker dies here: its transaction is rolled back."""
+
+
+class BackgroundJobCase(CronMixinCase, CrisisCase):
+    """A crisis of the Crisis User with seven affected customers, and a
+    company that handles more than three compensations in the background."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.crisis_compensation_background_threshold = 3
+        cls.crisis = cls._create_crisis(user=cls.user_crisis)
+        cls.partners = cls.env["res.partner"].create(
+            [{"name": f"Engine customer {i}", "email": f"engine{i}@example.com"} for i in range(7)]
+        )
+        cls.impacts = cls.env["crisis.impact"]._link_partners(cls.crisis, cls.partners.ids)

@@ -10,31 +10,20 @@ import odoo
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 from odoo.addons.crisis_management.models.crisis_workflow_mixin import as_workflow
 
-from .common import CrisisCase
+from .common import BackgroundJobCase, CrisisCase, KilledWorker
 
 BULK_CRON = "crisis_management.ir_cron_crisis_compensation_jobs"
 ADD_CRON = "crisis_management.ir_cron_crisis_add_customers"
 BATCH_TO_APPROVE = "crisis_management.mail_act_crisis_compensations_to_approve"
 
 
-class KilledWorker(Exception):
-    """The cron worker dies here: its transaction is rolled back."""
-
-
 @tagged("post_install", "-at_install")
-class TestJobEngine(CronMixinCase, CrisisCase):
+class TestJobEngine(BackgroundJobCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.crisis_compensation_background_threshold = 3
-        cls.crisis = cls._create_crisis(user=cls.user_crisis)
-        cls.partners = cls.env["res.partner"].create(
-            [{"name": f"Engine customer {i}", "email": f"engine{i}@example.com"} for i in range(7)]
-        )
-        cls.impacts = cls.env["crisis.impact"]._link_partners(cls.crisis, cls.partners.ids)
         cls.Bulk = cls.env["crisis.compensation.bulk.job"]
 
     def _requests(self, count=7, submit=True, user=None):

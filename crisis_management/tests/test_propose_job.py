@@ -9,30 +9,18 @@ import odoo
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.base.tests.test_ir_cron import CronMixinCase
-
-from .common import CrisisCase
+from .common import BackgroundJobCase, KilledWorker
 
 PROPOSE_CRON = "crisis_management.ir_cron_crisis_propose_compensations"
 BATCH_TO_APPROVE = "crisis_management.mail_act_crisis_compensations_to_approve"
 TO_APPROVE_SUBTYPE = "crisis_management.mt_crisis_compensation_to_approve"
 
 
-class KilledWorker(Exception):
-    """The cron worker dies here: its transaction is rolled back."""
-
-
 @tagged("post_install", "-at_install")
-class TestProposeJob(CronMixinCase, CrisisCase):
+class TestProposeJob(BackgroundJobCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.crisis_compensation_background_threshold = 3
-        cls.crisis = cls._create_crisis(user=cls.user_crisis)
-        cls.partners = cls.env["res.partner"].create(
-            [{"name": f"Proposal customer {i}", "email": f"prop{i}@example.com"} for i in range(7)]
-        )
-        cls.impacts = cls.env["crisis.impact"]._link_partners(cls.crisis, cls.partners.ids)
         cls.Job = cls.env["crisis.compensation.propose.job"]
 
     def _wizard(self, user=None, **values):
