@@ -26,6 +26,7 @@ from . import crisis_crisis_notify
 from . import crisis_impact
 from . import crisis_impact_job
 from . import crisis_compensation
+from . import crisis_compensation_bulk
 from . import crisis_update_lang
 from . import mail_mail
 from . import mail_notification

@@ -10,7 +10,7 @@ from odoo.tools import file_path
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from ..models import crisis_compensation, crisis_impact
+from ..models import crisis_compensation, crisis_compensation_bulk, crisis_impact
 from .common import CrisisCase
 
 STATEMENT = "<p>A faulty update stopped our checkout; it is rolled back.</p>"
@@ -223,7 +223,7 @@ class TestOrmPaths(CrisisCase, MockEmail):
         )
         self.assertIn(self.user_manager, approvers)
         with (
-            patch.object(crisis_compensation, "PROPOSE_BATCH_SIZE", 2),
+            patch.object(crisis_compensation_bulk, "PROPOSE_BATCH_SIZE", 2),
             self._spy_create("crisis.compensation") as create,
         ):
             compensations = Compensation._propose_to(impacts, values, submit=True)
