@@ -181,14 +181,17 @@ def run_once(args, way, number, prepared, crisis_id, databases, dsn, odoo_bin):
         else:
             click_ours(call, crisis_id)
         click = time.time() - started
-        while sink.total < args.n and time.time() - started < args.timeout:
+        # every customer's email (the crisis team's own notifications aside)
+        while len(sink.split()[0]) < args.n and time.time() - started < args.timeout:
             time.sleep(0.2)
+        customers, others = sink.split()
         result = {
             "seconds": (sink.last_at or time.time()) - started,
             "click": click,
-            "accepted": sink.total,
-            "customers": len(sink.received),
-            "duplicates": len(sink.duplicates()),
+            "accepted": sum(customers.values()),
+            "customers": len(customers),
+            "duplicates": sum(1 for count in customers.values() if count > 1),
+            "others": others,
             "load": os.getloadavg()[0],
         }
     finally:
@@ -204,7 +207,24 @@ def run_once(args, way, number, prepared, crisis_id, databases, dsn, odoo_bin):
         f" emails/s; click {result['click']:.1f} s; load {result['load']:.2f})",
         flush=True,
     )
+    if result["others"]:
+        print(f"  and to the crisis team, not customers: {result['others']}", flush=True)
     return result
+
+
+def check_nothing_sending(dsn, database):
+    """Stop unless ``database`` is quiet: a customer update it still holds as
+    queued or sending (a script that committed its work) would be sent by the
+    measured server's cron workers too, and its emails counted."""
+    with closing(live_odoo.connect(dsn, dbname=database)) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT count(*) FROM crisis_update WHERE state IN ('queued', 'sending')")
+        sending = cursor.fetchone()[0]
+    if sending:
+        raise SystemExit(
+            f"{database} holds {sending} customer update(s) still queued or sending: its cron "
+            "workers would send them during the measure. Drop it (make bench recreates it)."
+        )
 
 
 def main():
@@ -214,6 +234,7 @@ def main():
     databases = Databases(dsn, data_dir)
     prepared = f"{args.database}_delivery"
     started = time.time()
+    check_nothing_sending(dsn, args.database)
     databases.copy(args.database, prepared)
     try:
         crisis_id, count = live_odoo.prepare_crisis(odoo_bin, args.config, prepared, args.n)

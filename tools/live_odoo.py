@@ -15,6 +15,7 @@ that need more than one process: ``tools/multiworker_send.py`` (run by
 
 import collections
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -85,6 +86,15 @@ class CountingSink:
         with self._lock:
             return {address: count for address, count in self.received.items() if count > 1}
 
+    def split(self):
+        """({address: count} of the customers ``prepare_crisis`` made, and of
+        everybody else: the crisis team's own notifications)."""
+        with self._lock:
+            received = dict(self.received)
+        customers = {a: n for a, n in received.items() if CUSTOMER_ADDRESS.fullmatch(a)}
+        others = {a: n for a, n in received.items() if a not in customers}
+        return customers, others
+
 
 def odoo_source():
     """The folder of Odoo's source this Python runs (``odoo-bin`` is in it)."""
@@ -112,6 +122,9 @@ def odoo_shell(odoo_bin, config, database, code, *options):
         raise SystemExit(f"odoo-bin shell failed on {database}")
     return result.stdout.splitlines()
 
+
+# the addresses of the customers PREPARE makes
+CUSTOMER_ADDRESS = re.compile(r"live\d+@example\.com")
 
 PREPARE = """
 import time

@@ -55,6 +55,14 @@ class CrisisCrisis(models.Model):
         compute="_compute_adding", string="Contacts Being Added", compute_sudo=True
     )
     adding_progress = fields.Float(compute="_compute_adding", compute_sudo=True)
+    # a compensation being proposed to many of them (crisis.compensation.propose.job)
+    propose_job_ids = fields.One2many(
+        "crisis.compensation.propose.job", "crisis_id", string="Compensations Being Proposed"
+    )
+    proposing_count = fields.Integer(
+        compute="_compute_proposing", string="Customers Being Compensated", compute_sudo=True
+    )
+    proposing_progress = fields.Float(compute="_compute_proposing", compute_sudo=True)
 
     # ------------------------------------------------------------------
     # Computes
@@ -100,6 +108,17 @@ class CrisisCrisis(models.Model):
                 100.0 * sum(jobs.mapped("processed_count")) / total if total else 0.0
             )
 
+    @api.depends("propose_job_ids.state", "propose_job_ids.processed_count")
+    def _compute_proposing(self):
+        Job = self.env["crisis.job"]
+        for crisis in self:
+            jobs = crisis.propose_job_ids.filtered(lambda job: job.state in ("queued", "running"))
+            total = sum(jobs.mapped("total_count"))
+            crisis.proposing_count = total
+            crisis.proposing_progress = Job._crisis_job_progress(
+                sum(jobs.mapped("processed_count")), total
+            )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -111,6 +130,17 @@ class CrisisCrisis(models.Model):
             [("crisis_id", "=", self.id)],
             context={"default_crisis_id": self.id},
             name=self.env._("Affected Customers of %s", self.reference),
+        )
+
+    def action_view_propose_jobs(self):
+        """The compensations being proposed to this crisis's customers in the
+        background (to follow, or stop)."""
+        self.ensure_one()
+        return self._crisis_action(
+            "crisis_management.crisis_compensation_propose_job_action",
+            [("crisis_id", "=", self.id)],
+            context={"search_default_in_progress": 1},
+            name=self.env._("Compensations Being Proposed for %(crisis)s", crisis=self.reference),
         )
 
     def action_view_impact_jobs(self):

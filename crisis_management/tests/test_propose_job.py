@@ -9,6 +9,8 @@ import odoo
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.base.controllers import rpc
+
 from .common import BackgroundJobCase, KilledWorker
 
 PROPOSE_CRON = "crisis_management.ir_cron_crisis_propose_compensations"
@@ -60,11 +62,20 @@ class TestProposeJob(BackgroundJobCase):
         )
         self.assertEqual(job.impact_ids, self.impacts)
 
+        # the crisis shows the work under way, to its team
+        crisis = self.crisis.with_user(self.user_crisis)
+        self.assertEqual((crisis.proposing_count, crisis.proposing_progress), (7, 0.0))
+        action = crisis.action_view_propose_jobs()
+        # as Odoo's XML-RPC answers it
+        rpc.dumps((action,))
+        self.assertEqual(self.Job.search(action["domain"]), job)
         self._run()
         self.assertEqual((job.state, job.processed_count), ("running", 3))
         self.assertEqual(len(self._proposed()), 3)
+        self.assertAlmostEqual(crisis.proposing_progress, 300 / 7)
         self._run(calls=3)
         self.assertEqual((job.state, job.processed_count), ("done", 7))
+        self.assertEqual(crisis.proposing_count, 0)
         proposed = self._proposed()
         self.assertEqual(proposed.impact_id, self.impacts, "one per affected customer")
         self.assertEqual(len(proposed), 7)
