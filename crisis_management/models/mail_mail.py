@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo import api, models
 
+from .crisis_mail_batch import DELIVERY_GRACE
+
 # documents whose emails go to the affected customers of a crisis (``crisis_id``)
 CUSTOMER_DOCUMENTS = ("crisis.impact", "crisis.compensation")
 
@@ -78,11 +80,14 @@ class MailMail(models.Model):
     def _crisis_unlink_delivered(self, delivery):
         """Remove the emails ``delivery`` sent (and those a killed worker's
         delivery left sent): as Odoo's ``auto_delete`` would have, in one go."""
+        # left over: sent longer ago than any delivery runs (another worker's
+        # delivery under way removes its own, never two workers the same rows)
         leftovers = self.sudo().search(
             [
                 ("state", "=", "sent"),
                 ("auto_delete", "=", True),
                 ("model", "in", CUSTOMER_DOCUMENTS),
+                ("write_date", "<", self.env.cr.now() - DELIVERY_GRACE),
             ]
         )
         mails = (self.sudo().browse(delivery.unlink_ids) | leftovers).exists()

@@ -218,6 +218,12 @@ class TestSMTPDelivery(CronMixinCase, SMTPSinkCase, CrisisCase):
             ]
         )
         (leftover | foreign).write({"state": "sent", "auto_delete": True})
+        # sent by a worker killed an hour ago
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE mail_mail SET write_date = now() - interval '1 hour' WHERE id = ANY(%s)",
+            [(leftover | foreign).ids],
+        )
         update = self._notify_customers(self.crisis)
         unlinked = []
         unlink = type(Mail).unlink
