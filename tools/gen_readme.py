@@ -41,6 +41,7 @@ ADDONS = [
     ROOT / "crisis_management_sms",
     ROOT / "crisis_management_account",
     ROOT / "crisis_management_loyalty",
+    ROOT / "crisis_management_stock",
 ]
 SECTIONS = [
     ("CONFIGURE.md", "Configuration"),

@@ -397,6 +397,14 @@ class CrisisImpact(models.Model):
         return self.browse(impact_ids)
 
     @api.model
+    def _crisis_link_details(self, crisis, partner_ids, details):
+        """Record on the lines of ``crisis`` of ``partner_ids`` what the
+        selection that added them tells about each (``details``, from
+        ``crisis.impact.wizard._crisis_selection_details``). The bridges that
+        add selections (stock, sale) record what is theirs."""
+        return None
+
+    @api.model
     def _crisis_check_link_companies(self, crisis, partner_ids, user, domain=None):
         """The agent and the customers of new lines of ``crisis`` belong to its company.
 

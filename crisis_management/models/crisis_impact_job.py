@@ -33,6 +33,7 @@ class CrisisImpactJob(models.Model):
         "agent_id",
         "impact_level",
         "is_priority",
+        "selection_details",
     )
 
     crisis_id = fields.Many2one("crisis.crisis", required=True, ondelete="cascade", index=True)
@@ -43,6 +44,11 @@ class CrisisImpactJob(models.Model):
     agent_id = fields.Many2one("res.users", readonly=True)
     impact_level = fields.Selection(SEVERITIES, string="Impact", readonly=True)
     is_priority = fields.Boolean(string="Priority Customers", readonly=True)
+    selection_details = fields.Json(
+        readonly=True,
+        help="What the selection tells about each customer (what they received or "
+        "ordered), recorded on their lines as they are added.",
+    )
     total_count = fields.Integer(string="Matching Contacts")
     added_count = fields.Integer(string="Added", readonly=True)
 
@@ -60,8 +66,12 @@ class CrisisImpactJob(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _crisis_queue(self, crisis, domain, total, impact_level, is_priority, agent):
-        """Record the adding of the contacts of ``domain`` to ``crisis``; start the job."""
+    def _crisis_queue(self, crisis, domain, total, impact_level, is_priority, agent, details=None):
+        """Record the adding of the contacts of ``domain`` to ``crisis``; start the job.
+
+        :param details: what the wizard's selection tells about each customer
+            (``crisis.impact.wizard._crisis_selection_details``)
+        """
         last = self.env["res.partner"].search(domain, order="id desc", limit=1)
         return self._crisis_job_queue(
             {
@@ -72,6 +82,7 @@ class CrisisImpactJob(models.Model):
                 "impact_level": impact_level,
                 "is_priority": is_priority,
                 "agent_id": agent.id,
+                "selection_details": details or False,
             }
         )
 
@@ -97,13 +108,16 @@ class CrisisImpactJob(models.Model):
             order="id",
             limit=batch_size,
         )
+        crisis = env["crisis.crisis"].browse(self.crisis_id.id)
         added = env["crisis.impact"]._link_partners(
-            env["crisis.crisis"].browse(self.crisis_id.id),
+            crisis,
             partners.ids,
             impact_level=self.impact_level,
             is_priority=self.is_priority,
             user=env["res.users"].browse(self.agent_id.id),
         )
+        if self.selection_details and partners:
+            env["crisis.impact"]._crisis_link_details(crisis, partners.ids, self.selection_details)
         values = {"added_count": self.added_count + len(added)}
         if partners:
             values["last_partner_id"] = partners[-1].id

@@ -82,8 +82,7 @@ class CrisisImpactWizard(models.TransientModel):
             try:
                 domain = wizard._selected_domain()
             except UserError as error:
-                if wizard.selection_mode == "domain":
-                    wizard.filter_error = error.args[0]
+                wizard.filter_error = error.args[0]
                 continue
             if domain is None:
                 wizard.filter_empty = wizard.selection_mode == "domain"
@@ -106,6 +105,14 @@ class CrisisImpactWizard(models.TransientModel):
         domain = self._crisis_parse_domain(self.partner_domain, "res.partner")
         # no rule (an empty filter, or all its rules removed): nobody, not everybody
         return domain or None
+
+    def _crisis_selection_details(self):
+        """What the selection tells about each customer beyond who they are
+        (what they received, what they ordered), recorded on their lines by
+        ``crisis.impact._crisis_link_details`` once they are linked: a
+        JSON-able dict, or None (the contact selections of the core)."""
+        self.ensure_one()
+        return None
 
     def _partner_domains(self):
         """The contacts to add (those chosen, without our staff and companies),
@@ -162,6 +169,9 @@ class CrisisImpactWizard(models.TransientModel):
             is_priority=self.is_priority,
             user=self.user_id,
         )
+        details = self._crisis_selection_details()
+        if details:
+            self.env["crisis.impact"]._crisis_link_details(crisis, partner_ids, details)
         message = self.env._(
             "%(added)s affected customers added, %(skipped)s already linked and skipped.",
             added=len(added),
@@ -181,7 +191,13 @@ class CrisisImpactWizard(models.TransientModel):
             crisis, [], self.user_id, domain=domain
         )
         self.env["crisis.impact.job"]._crisis_queue(
-            crisis, domain, total, self.impact_level, self.is_priority, self.user_id
+            crisis,
+            domain,
+            total,
+            self.impact_level,
+            self.is_priority,
+            self.user_id,
+            details=self._crisis_selection_details(),
         )
         message = self.env._(
             "%(count)s contacts match: they are being added in the background. The crisis "

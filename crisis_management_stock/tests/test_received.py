@@ -1,0 +1,204 @@
+"""Affected customers found from what they received: lots, products, periods,
+returns and dropshipping, recorded on their lines and shown on their page."""
+
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, tagged
+
+from .common import CrisisStockCase
+
+
+@tagged("post_install", "-at_install")
+class TestReceived(HttpCase, CrisisStockCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.ann, cls.bob, cls.cleo, cls.dan, cls.eve = Partner.create(
+            [
+                {"name": name, "email": f"{name.lower()}@example.com"}
+                for name in ("Ann", "Bob", "Cleo", "Dan", "Eve")
+            ]
+        )
+        before = cls.began - timedelta(days=2)
+        # Ann returned both units before the crisis: not affected
+        ann = cls._deliver(cls.ann, cls.kettle, 2, cls.lot_bad, origin="S00040", when=before)
+        cls._return(ann, 2, when=cls.began - timedelta(days=1))
+        # Bob returned one of three before: two affected
+        cls.bob_delivery = cls._deliver(
+            cls.bob, cls.kettle, 3, cls.lot_bad, origin="S00042", when=before
+        )
+        cls._return(cls.bob_delivery, 1, when=cls.began - timedelta(days=1))
+        # Cleo got the good lot only
+        cls._deliver(cls.cleo, cls.kettle, 1, cls.lot_good, origin="S00043", when=before)
+        # Dan's unit was dropshipped from the supplier
+        cls._deliver(
+            cls.dan, cls.kettle, 1, cls.lot_bad, origin="P00007", source=cls.suppliers, when=before
+        )
+        # Eve returned hers after the crisis began: she was affected
+        eve = cls._deliver(cls.eve, cls.kettle, 1, cls.lot_bad, origin="S00045", when=before)
+        cls._return(eve, 1)
+        # one of our employees bought one too: never an affected customer
+        cls._deliver(
+            cls.user_internal.partner_id, cls.kettle, 1, cls.lot_bad, origin="S00046", when=before
+        )
+
+    def test_lot_recall_follows_returns_and_dropshipping(self):
+        wizard = self._wizard(received_lot_ids=[Command.set(self.lot_bad.ids)])
+        self.assertFalse(wizard.filter_error)
+        self.assertEqual(wizard.match_count, 3, "Bob, Dan and Eve")
+        self.assertEqual(wizard.excluded_count, 1, "the employee is left out")
+        result = wizard.action_add()
+        self.assertEqual(result["params"]["type"], "success")
+        impacts = self.crisis.impact_ids
+        self.assertEqual(impacts.partner_id, self.bob | self.dan | self.eve)
+        bob = impacts.filtered(lambda i: i.partner_id == self.bob)
+        self.assertEqual(len(bob.receipt_ids), 1)
+        receipt = bob.receipt_ids
+        self.assertEqual(
+            (receipt.product_id, receipt.lot_id, receipt.quantity, receipt.origin),
+            (self.kettle, self.lot_bad, 2.0, "S00042"),
+        )
+        self.assertEqual(receipt.picking_id, self.bob_delivery)
+        self.assertEqual(bob.receipt_count, 1)
+        dan = impacts.filtered(lambda i: i.partner_id == self.dan)
+        self.assertEqual((dan.receipt_ids.quantity, dan.receipt_ids.origin), (1.0, "P00007"))
+        eve = impacts.filtered(lambda i: i.partner_id == self.eve)
+        self.assertEqual(eve.receipt_ids.quantity, 1.0, "returned after the crisis began")
+
+    def test_adding_again_records_nothing_twice(self):
+        self._wizard(received_lot_ids=[Command.set(self.lot_bad.ids)]).action_add()
+        result = self._wizard(received_lot_ids=[Command.set(self.lot_bad.ids)]).action_add()
+        self.assertIn("0 affected customers added, 3 already linked", result["params"]["message"])
+        self.assertEqual(len(self.crisis.impact_ids.receipt_ids), 3)
+
+    def test_products_and_period(self):
+        old = fields.Datetime.now() - timedelta(days=60)
+        frank = self.env["res.partner"].create({"name": "Frank"})
+        self._deliver(frank, self.kettle, 1, self.lot_good, origin="S00001", when=old)
+        wizard = self._wizard(received_product_ids=[Command.set(self.kettle.ids)])
+        self.assertEqual(wizard.match_count, 5, "Bob, Cleo, Dan, Eve and Frank")
+        wizard.received_date_from = fields.Date.today() - timedelta(days=10)
+        self.assertEqual(wizard.match_count, 4, "Frank's delivery is older")
+        wizard.received_date_from = fields.Date.today() - timedelta(days=90)
+        wizard.received_date_to = fields.Date.today() - timedelta(days=30)
+        self.assertFalse(wizard.filter_error)
+        self.assertEqual(wizard.match_count, 1, "Frank only")
+        wizard.received_date_from = fields.Date.today()
+        self.assertIn("ends before it starts", wizard.filter_error)
+
+    def test_a_lot_never_delivered_says_so(self):
+        wizard = self._wizard(received_lot_ids=[Command.set(self.lot_unsold.ids)])
+        self.assertIn("L-2699", wizard.filter_error)
+        self.assertIn("Nobody to add", wizard.filter_error)
+        with self.assertRaisesRegex(UserError, "Nobody to add"):
+            wizard.action_add()
+        with self.assertRaisesRegex(UserError, "at least one product or lot"):
+            self._wizard().action_add()
+
+    def test_other_company_deliveries_are_not_counted(self):
+        company_2 = self.company_2
+        warehouse_2 = self.env["stock.warehouse"].search([("company_id", "=", company_2.id)])
+        lot_2 = self.env["stock.lot"].create(
+            {"name": "L-2611-2", "product_id": self.kettle.id, "company_id": company_2.id}
+        )
+        gus = self.env["res.partner"].create({"name": "Gus", "company_id": company_2.id})
+        picking = (
+            self.env["stock.picking"]
+            .with_company(company_2)
+            .create(
+                {
+                    "picking_type_id": warehouse_2.out_type_id.id,
+                    "partner_id": gus.id,
+                    "location_id": warehouse_2.lot_stock_id.id,
+                    "location_dest_id": self.customers_location.id,
+                    "move_ids": [
+                        Command.create(
+                            {
+                                "name": "Kettle",
+                                "product_id": self.kettle.id,
+                                "product_uom_qty": 1,
+                                "product_uom": self.kettle.uom_id.id,
+                                "location_id": warehouse_2.lot_stock_id.id,
+                                "location_dest_id": self.customers_location.id,
+                                "move_line_ids": [
+                                    Command.create(
+                                        {
+                                            "product_id": self.kettle.id,
+                                            "lot_id": lot_2.id,
+                                            "quantity": 1,
+                                            "location_id": warehouse_2.lot_stock_id.id,
+                                            "location_dest_id": self.customers_location.id,
+                                        }
+                                    )
+                                ],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        picking.move_ids.picked = True
+        picking.with_company(company_2)._action_done()
+        self.assertEqual(picking.state, "done")
+        wizard = self._wizard(received_product_ids=[Command.set(self.kettle.ids)])
+        self.assertEqual(wizard.match_count, 4, "Gus received his kettle from the other company")
+
+    def test_in_the_background_above_the_threshold(self):
+        self.company.crisis_add_background_threshold = 2
+        wizard = self._wizard(received_lot_ids=[Command.set(self.lot_bad.ids)])
+        result = wizard.action_add()
+        self.assertEqual(result["params"]["type"], "info")
+        job = self.env["crisis.impact.job"].search([("crisis_id", "=", self.crisis.id)])
+        self.assertEqual(job.selection_details["lot_ids"], self.lot_bad.ids)
+        self.assertFalse(self.crisis.impact_ids)
+        for _batch in range(3):
+            job._crisis_run_due(batch_size=2)
+        self.assertEqual(job.state, "done")
+        self.assertEqual(self.crisis.impact_ids.partner_id, self.bob | self.dan | self.eve)
+        self.assertEqual(
+            sorted(self.crisis.impact_ids.receipt_ids.mapped("quantity")), [1.0, 1.0, 2.0]
+        )
+
+    def test_received_goods_are_read_only(self):
+        self._wizard(received_lot_ids=[Command.set(self.lot_bad.ids)]).action_add()
+        bob = self.crisis.impact_ids.filtered(lambda i: i.partner_id == self.bob)
+        Receipt = self.env["crisis.impact.receipt"].with_user(self.user_manager)
+        with self.assertRaises(AccessError):
+            Receipt.create(
+                {
+                    "impact_id": bob.id,
+                    "crisis_id": self.crisis.id,
+                    "partner_id": self.bob.id,
+                    "company_id": self.company.id,
+                    "move_id": bob.receipt_ids.move_id.id,
+                    "product_id": self.kettle.id,
+                }
+            )
+        with self.assertRaises(AccessError):
+            bob.receipt_ids.with_user(self.user_manager).write({"quantity": 9})
+        with self.assertRaisesRegex(UserError, "cannot be set directly"):
+            bob.with_user(self.user_manager).write({"receipt_ids": [Command.clear()]})
+        # another company's manager sees none of them
+        self.assertFalse(
+            Receipt.with_user(self.user_manager_2).search([("crisis_id", "=", self.crisis.id)])
+        )
+
+    def test_the_customer_page_names_the_order_and_the_lot(self):
+        self._wizard(received_lot_ids=[Command.set(self.lot_bad.ids)]).action_add()
+        bob = self.crisis.impact_ids.filtered(lambda i: i.partner_id == self.bob)
+        # the page speaks once the statement is approved
+        self.crisis.sudo().write(
+            {"public_title": "Kettle recall", "public_statement": "<p>Lot L-2611 may leak.</p>"}
+        )
+        self.crisis.with_user(self.user_manager).action_approve_statement()
+        bob.sudo()._portal_ensure_token()
+        response = self.url_open(bob.sudo().get_portal_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("What you received", response.text)
+        self.assertIn("Your order <span", response.text)
+        self.assertIn("S00042", response.text)
+        self.assertIn("L-2611", response.text)
+        self.assertIn("Electric Kettle K2", response.text)

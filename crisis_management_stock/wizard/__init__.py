@@ -1,0 +1,1 @@
+from . import crisis_config_settings, crisis_impact_wizard
