@@ -125,9 +125,11 @@ class CrisisCompensation(models.Model):
             )[:1]
             if done:
                 product = compensation.sudo().replacement_product_id
+                # formatted first: the term extractor evaluates the call's arguments
+                quantity = f"{compensation.replacement_quantity:g}"
                 compensation.delivery_details = self.env._(
                     "Replacement shipped: %(quantity)s × %(product)s, delivery %(delivery)s",
-                    quantity=f"{compensation.replacement_quantity:g}",
+                    quantity=quantity,
                     product=product.with_context(lang=self.env.lang).display_name,
                     delivery=done.name,
                 )
