@@ -324,6 +324,8 @@ def main(argv=None):
     prepare_customer_view(session, base, recall, login(base, args.db, "demo"))
     refund = prepare_credit_note(session, base)
     gift_card = ref(session, base, "crisis_management_loyalty.crisis_compensation_demo_gift_card")
+    lot = ref(session, base, "crisis_management_stock.stock_lot_demo_l2611")
+    lamp_line = ref(session, base, "crisis_management.crisis_impact_demo_recall_01")
     prepare_inbox(session, base, recall)
     # wkhtmltopdf fetches the report's styles from this server
     rpc(session, base, "ir.config_parameter", "set_param", ["report.url", base])
@@ -384,6 +386,34 @@ def main(argv=None):
             browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
             browser.click(".o_notebook a[name=communication]", ".o_field_widget[name=alias_email]")
             browser.shot(path("crisis_inbox"))
+            # the stock bridge: the recall's customers found by the lot they received
+            browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
+            browser.evaluate(
+                "odoo.__WOWL_DEBUG__.root.env.services.action.doAction("
+                + json.dumps(
+                    {
+                        "type": "ir.actions.act_window",
+                        "res_model": "crisis.impact.wizard",
+                        "views": [[False, "form"]],
+                        "target": "new",
+                        "context": {
+                            "default_crisis_id": recall,
+                            "default_selection_mode": "received",
+                            "default_received_lot_ids": [lot],
+                        },
+                    }
+                )
+                + ")"
+            )
+            browser.wait_for(".modal .o_field_widget[name=match_partner_ids] .o_data_row")
+            time.sleep(1.5)
+            browser.shot(path("recall_by_lot"))
+            browser.open(
+                f"{base}/odoo/action-crisis_management.crisis_impact_action/{lamp_line}",
+                ".o_form_view .o_notebook a[name=received]",
+            )
+            browser.click(".o_notebook a[name=received]", ".o_field_widget[name=receipt_ids]")
+            browser.shot(path("received_goods"))
             for name, xmlid, selector in (
                 ("affected_customers", "crisis_impact_action", ".o_list_view, .o_kanban_view"),
                 ("compensations", "crisis_compensation_action", ".o_list_view"),

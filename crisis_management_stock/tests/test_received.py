@@ -202,3 +202,51 @@ class TestReceived(HttpCase, CrisisStockCase):
         self.assertIn("S00042", response.text)
         self.assertIn("L-2611", response.text)
         self.assertIn("Electric Kettle K2", response.text)
+
+    def test_the_recall_through_the_external_api(self):
+        """An integrator adds the customers of a lot, and ships a replacement,
+        over XML-RPC."""
+
+        def call(user, model, method, *args, **kwargs):
+            return self.xmlrpc_object.execute_kw(
+                self.env.cr.dbname, user.id, user.login, model, method, list(args), kwargs
+            )
+
+        self.crisis.team_id = self._create_crisis_user_team()
+        self.crisis.team_id.member_ids = [
+            Command.create({"user_id": self.user_warehouse.id, "role": "customer_service"})
+        ]
+        wizard_id = call(
+            self.user_crisis,
+            "crisis.impact.wizard",
+            "create",
+            [
+                {
+                    "crisis_id": self.crisis.id,
+                    "selection_mode": "received",
+                    # plain lists on the wire: (6, 0, ids) is Command.set
+                    "received_lot_ids": [(6, 0, self.lot_bad.ids)],
+                }
+            ],
+        )[0]
+        result = call(self.user_crisis, "crisis.impact.wizard", "action_add", [wizard_id])
+        self.assertIn("3 affected customers added", result["params"]["message"])
+        bob = self.crisis.impact_ids.filtered(lambda i: i.partner_id == self.bob)
+        self.assertEqual(bob.receipt_ids.quantity, 2.0)
+        compensation_id = call(
+            self.user_crisis,
+            "crisis.compensation",
+            "create",
+            [{"impact_id": bob.id, "type": "replacement"}],
+        )[0]
+        call(self.user_crisis, "crisis.compensation", "action_submit", [compensation_id])
+        call(self.user_manager, "crisis.compensation", "action_approve", [compensation_id])
+        self.assertIs(
+            call(self.user_warehouse, "crisis.compensation", "action_deliver", [compensation_id]),
+            True,
+        )
+        compensation = self.env["crisis.compensation"].browse(compensation_id)
+        self.assertEqual(
+            sorted(compensation.sudo().picking_ids.mapped("picking_type_code")),
+            ["incoming", "outgoing"],
+        )
