@@ -204,15 +204,6 @@ def main(argv=None):
                 f"ordered selection {fmt(ordered)} ({ordered['count']} customers)",
                 flush=True,
             )
-            print(
-                f"      affected {figures['retention_affected_count']} kept "
-                f"{figures['retention_affected_pct']:.1f} %, comparable "
-                f"{figures['retention_control_count']} kept "
-                f"{figures['retention_control_pct']:.1f} %, difference "
-                f"{figures['retention_diff_points']:+.1f} points; "
-                f"{figures['sale_churn_count']} customers stopped ordering",
-                flush=True,
-            )
             if not figures["retention_affected_count"]:
                 problems.append(f"run {number}: no affected customer compared")
         medians = [
@@ -226,6 +217,14 @@ def main(argv=None):
         print(f"  retention         {fmt(medians[0])}")
         print(f"  churn warnings    {fmt(medians[1])}")
         print(f"  ordered selection {fmt(medians[2])}")
+        print(
+            f"Figures (last run): {figures['retention_affected_count']} affected customers "
+            f"kept {figures['retention_affected_pct']:.1f} %, "
+            f"{figures['retention_control_count']} comparable ones "
+            f"{figures['retention_control_pct']:.1f} %: "
+            f"{figures['retention_diff_points']:+.1f} points; "
+            f"{figures['sale_churn_count']} customers stopped ordering"
+        )
         if medians[0]["seconds"] > MAX_RETENTION_SECONDS:
             problems.append(f"the retention took {medians[0]['seconds']:.2f} s")
     if problems:

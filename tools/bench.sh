@@ -18,6 +18,9 @@
 #   gift_cards     bench_gift_cards.py: 1,000 gift cards issued (loyalty bridge)
 #   recall         bench_recall.py: a recall by lot among 1,000,000 stock move
 #                  lines, 10,000 customers found and added (stock bridge)
+#   retention      bench_retention.py: the retention figures, churn warnings and
+#                  the ordered-products selection over 100,000 customers and
+#                  2,000,000 order lines (sale bridge)
 #   delivery       bench_delivery.py: 20,000 emails from the click to the last one
 #                  accepted by a real SMTP server, on real odoo-bin servers with
 #                  1 and 2 cron workers, against Odoo's composer + mail queue
@@ -35,7 +38,7 @@
 # drops): the database does not grow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 BENCH_DB=${BENCH_DB:-crisis_bench}
-BENCH_SCRIPTS=${BENCH_SCRIPTS:-add_customers notify crons signals calls propose sms credit_notes gift_cards recall delivery}
+BENCH_SCRIPTS=${BENCH_SCRIPTS:-add_customers notify crons signals calls propose sms credit_notes gift_cards recall retention delivery}
 
 "$ROOT/tools/setup.sh"
 source "$ROOT/tools/pg.sh"
@@ -65,6 +68,7 @@ declare -A BRIDGE_OF=(
     [credit_notes]=crisis_management_account
     [gift_cards]=crisis_management_loyalty
     [recall]=crisis_management_stock
+    [retention]=crisis_management_sale
 )
 for name in $BENCH_SCRIPTS; do
     bridge=${BRIDGE_OF[$name]:-}

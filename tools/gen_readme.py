@@ -42,6 +42,7 @@ ADDONS = [
     ROOT / "crisis_management_account",
     ROOT / "crisis_management_loyalty",
     ROOT / "crisis_management_stock",
+    ROOT / "crisis_management_sale",
 ]
 SECTIONS = [
     ("CONFIGURE.md", "Configuration"),
