@@ -18,6 +18,7 @@
         "wizard/crisis_impact_wizard_views.xml",
         "wizard/crisis_config_settings_views.xml",
     ],
+    "demo": ["demo/crisis_sale_demo.xml"],
     "installable": True,
     "auto_install": True,
 }

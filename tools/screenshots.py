@@ -386,6 +386,17 @@ def main(argv=None):
             browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
             browser.click(".o_notebook a[name=communication]", ".o_field_widget[name=alias_email]")
             browser.shot(path("crisis_inbox"))
+            # the sale bridge: the revenue the recall's customers kept, against comparable ones
+            browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
+            browser.click(
+                ".o_notebook a[name=kpis]", ".o_field_widget[name=retention_diff_points]"
+            )
+            browser.evaluate(
+                "document.querySelector('.o_field_widget[name=retention_diff_points]')"
+                ".scrollIntoView({block: 'center'})"
+            )
+            time.sleep(1)
+            browser.shot(path("retention"))
             # the stock bridge: the recall's customers found by the lot they received
             browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
             browser.evaluate(
