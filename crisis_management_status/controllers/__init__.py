@@ -1,2 +1,3 @@
 from . import status
 from . import subscription
+from . import feed

@@ -15,7 +15,6 @@ import pytz
 
 from odoo import fields, http
 from odoo.http import request
-from odoo.osv import expression
 from odoo.tools import SQL, format_datetime
 
 from odoo.addons.crisis_management.controllers.utils import is_id
@@ -98,12 +97,7 @@ class CrisisStatusPage(http.Controller):
     def _status_domain(self):
         """The crises anyone may read of: published, and they may speak to
         their customers (the gate as a domain: real, statement approved)."""
-        return expression.AND(
-            [
-                [("is_published", "=", True)],
-                request.env["crisis.crisis"]._crisis_speak_domain(),
-            ]
-        )
+        return request.env["crisis.crisis"]._crisis_status_domain()
 
     def _status_crises_domain(self, company):
         """The company's crises on its page: open ones, and those resolved lately."""
@@ -164,6 +158,25 @@ class CrisisStatusPage(http.Controller):
             "resolved": [row for row in rows if row["date_resolved"]],
             "crisis": rows[0] if timeline and rows else None,
             "tz": tz,
+        }
+
+    def _status_feed_links(self, company, crisis=None):
+        """The Atom feed and JSON summary of a page (``crisis``: a row of one
+        crisis' page), in the page's language, for the ``<head>`` of the page."""
+        if crisis:
+            base = f"/status/{crisis['id']}"
+            title = request.env._("%(title)s: updates", title=crisis["public_title"])
+        else:
+            main = request.env.ref("base.main_company", raise_if_not_found=False)
+            base = "/status" if company == main else f"/status/company/{company.id}"
+            title = request.env._("Status of %(company)s: updates", company=company.name)
+        query = (
+            f"?lang={request.env.lang}" if request.params.get("lang") == request.env.lang else ""
+        )
+        return {
+            "atom": f"{base}/feed.atom{query}",
+            "atom_title": title,
+            "json": f"{base}/summary.json{query}",
         }
 
     # ------------------------------------------------------------------
@@ -254,6 +267,8 @@ class CrisisStatusPage(http.Controller):
         return request.render(
             template,
             {
+                # the feeds and the summary of the page, advertised in its head
+                "feed_links": self._status_feed_links(company, timeline and values["crisis"]),
                 "company": company,
                 "res_company": company,
                 # rendered once per worker and version

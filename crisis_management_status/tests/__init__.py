@@ -4,3 +4,6 @@ from . import test_subscription
 from . import test_subscription_bad_input
 from . import test_public_routes_bad_input
 from . import test_status_languages
+from . import test_status_feed
+from . import test_status_summary
+from . import test_webhook

@@ -36,6 +36,12 @@ class TestStatusRoutesBadInput(PublicRoutesCase, HttpCase, CrisisCase):
                 "/status/<int:crisis_id>",
                 "/status/<int:crisis_id>/subscribe",
                 "/status/subscription/<int:subscription_id>/<string:token>",
+                "/status/feed.atom",
+                "/status/company/<int:company_id>/feed.atom",
+                "/status/<int:crisis_id>/feed.atom",
+                "/status/summary.json",
+                "/status/company/<int:company_id>/summary.json",
+                "/status/<int:crisis_id>/summary.json",
             },
         )
 
@@ -60,6 +66,33 @@ class TestStatusRoutesBadInput(PublicRoutesCase, HttpCase, CrisisCase):
         ):
             with self.subTest(url=url):
                 self.assertClientError(self._get(url), statuses=(200, 404))
+
+    def test_feeds_and_summaries(self):
+        self.authenticate(None, None)
+        for url in (
+            f"/status/{HUGE}/feed.atom",
+            f"/status/company/{HUGE}/feed.atom",
+            f"/status/{HUGE}/summary.json",
+            f"/status/company/{HUGE}/summary.json",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self._get(url).status_code, 404)
+        for url in (
+            f"/status/feed.atom?lang={NON_ASCII}",
+            "/status/feed.atom?lang=%00",
+            f"/status/{self.crisis.id}/feed.atom?lang=%00",
+            f"/status/summary.json?lang={NON_ASCII}",
+            f"/status/{self.crisis.id}/summary.json?lang=%00",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self._get(url).status_code, 200)
+        for url in (f"/status/{self.crisis.id}/summary.json", "/status/feed.atom"):
+            with self.subTest(url=url):
+                # a broken conditional request is an ordinary one
+                response = self._get(url, headers={"If-None-Match": '"\x00", W/'})
+                self.assertEqual(response.status_code, 200)
+                # methods other than GET (and the preflight)
+                self.assertClientError(self._post(url, {}), statuses=(403, 405))
 
     def test_subscribe_posts(self):
         for url, data in (
