@@ -47,3 +47,4 @@ from . import crisis_impact_inbox
 from . import crisis_compensation_job
 from . import crisis_compensation_bulk_job
 from . import crisis_compensation_propose_job
+from . import crisis_crisis_war_room

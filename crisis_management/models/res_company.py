@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .crisis_type import SEVERITIES
+
 SEVERITY_KEYS = ("critical", "high", "medium", "low")
 # upper bounds of the durations the addon computes dates with (timedelta overflows
 # far beyond them): one year in hours, in days, and ten years in months
@@ -54,6 +56,13 @@ class ResCompany(models.Model):
         default=500,
         help="Customer updates to more customers than this are emailed in the background, "
         "in batches, by the sending jobs; smaller ones at once.",
+    )
+    crisis_war_room_severity = fields.Selection(
+        [*SEVERITIES],
+        string="War Room From",
+        default="high",
+        help="Declaring a crisis of at least this severity (or escalating it to it) opens a "
+        "Discuss channel for its team. Empty: never by itself.",
     )
     crisis_add_background_threshold = fields.Integer(
         string="Add Customers in the Background Above",

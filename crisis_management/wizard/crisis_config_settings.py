@@ -78,6 +78,9 @@ class CrisisConfigSettings(models.TransientModel):
         help="Customer updates to more customers than this are emailed in the background, "
         "in batches, by the sending jobs; smaller ones at once.",
     )
+    crisis_war_room_severity = fields.Selection(
+        related="company_id.crisis_war_room_severity", readonly=False
+    )
     crisis_add_background_threshold = fields.Integer(
         related="company_id.crisis_add_background_threshold",
         readonly=False,
