@@ -8,7 +8,7 @@ ADDON=crisis_management
 # and reviews install themselves with the addon)
 FEATURES=(crisis_management_status crisis_management_signal crisis_management_review)
 # the bridge modules, each auto-installed with its Odoo dependency
-BRIDGES=(spreadsheet_dashboard_crisis_management crisis_management_sms crisis_management_account crisis_management_loyalty crisis_management_stock crisis_management_sale)
+BRIDGES=(spreadsheet_dashboard_crisis_management crisis_management_sms crisis_management_account crisis_management_loyalty crisis_management_stock crisis_management_sale crisis_management_livechat)
 # every module of the project beside the addon
 MODULES_BESIDE=("${FEATURES[@]}" "${BRIDGES[@]}")
 # the addon and its feature modules: what `make run` serves

@@ -43,6 +43,7 @@ ADDONS = [
     ROOT / "crisis_management_loyalty",
     ROOT / "crisis_management_stock",
     ROOT / "crisis_management_sale",
+    ROOT / "crisis_management_livechat",
 ]
 SECTIONS = [
     ("CONFIGURE.md", "Configuration"),

@@ -1,0 +1,1 @@
+from . import im_livechat_channel
