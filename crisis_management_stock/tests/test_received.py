@@ -250,3 +250,24 @@ class TestReceived(HttpCase, CrisisStockCase):
             sorted(compensation.sudo().picking_ids.mapped("picking_type_code")),
             ["incoming", "outgoing"],
         )
+
+    def test_a_serial_number(self):
+        """A recall of one unit: the customer who received serial number SN-0042."""
+        heater = self.env["product.product"].create(
+            {"name": "Oil Heater H1", "is_storable": True, "tracking": "serial"}
+        )
+        serials = self.env["stock.lot"].create(
+            [{"name": f"SN-004{i}", "product_id": heater.id} for i in (1, 2)]
+        )
+        frank, gina = self.env["res.partner"].create([{"name": "Frank"}, {"name": "Gina"}])
+        self._deliver(frank, heater, 1, serials[0], origin="S00101")
+        self._deliver(gina, heater, 1, serials[1], origin="S00102")
+        wizard = self._wizard(received_lot_ids=[Command.set(serials[1].ids)])
+        self.assertEqual(wizard.match_count, 1)
+        self.assertEqual(wizard.match_partner_ids, gina)
+        wizard.action_add()
+        receipt = self.crisis.impact_ids.receipt_ids
+        self.assertEqual(
+            (receipt.partner_id, receipt.lot_id.name, receipt.quantity, receipt.origin),
+            (gina, "SN-0042", 1.0, "S00102"),
+        )
