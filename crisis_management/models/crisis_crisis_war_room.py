@@ -48,19 +48,19 @@ class CrisisCrisis(models.Model):
         string="Canned Responses",
         readonly=True,
         help="The approved statement (one per language) and the talking points, as canned "
-        "responses: type their shortcut after '::' in Discuss, live chat or the chatter.",
+        "responses: type ':' and their shortcut in Discuss, live chat or the chatter.",
     )
     canned_response_codes = fields.Char(
         string="Shortcuts",
         compute="_compute_canned_response_codes",
-        help="Type '::' and one of these in a message to insert the approved words.",
+        help="Type one of these (with its ':') in a message to insert the approved words.",
     )
 
     @api.depends("canned_response_ids.source")
     def _compute_canned_response_codes(self):
         for crisis in self:
             sources = crisis.sudo().canned_response_ids.sorted("id").mapped("source")
-            crisis.canned_response_codes = " ".join(f"::{source}" for source in sources)
+            crisis.canned_response_codes = " ".join(f":{source}" for source in sources)
 
     @api.model
     def _crisis_guarded_fields(self):
@@ -156,10 +156,14 @@ class CrisisCrisis(models.Model):
             # opening one is changing the crisis: its members only
             self.check_access("write")
             channel = self._crisis_open_war_room()
+        # Discuss opens the thread of its context's active_id first: the
+        # channel's, not the crisis' (the button's own context has its id)
+        thread = f"discuss.channel_{channel.id}"
         return {
             "type": "ir.actions.client",
             "tag": "mail.action_discuss",
-            "params": {"active_id": f"discuss.channel_{channel.id}"},
+            "context": {"active_id": thread},
+            "params": {"active_id": thread},
         }
 
     # ------------------------------------------------------------------

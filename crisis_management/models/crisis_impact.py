@@ -402,7 +402,7 @@ class CrisisImpact(models.Model):
         selection that added them tells about each (``details``, from
         ``crisis.impact.wizard._crisis_selection_details``). The bridges that
         add selections (stock, sale) record what is theirs."""
-        return None
+        return False
 
     @api.model
     def _crisis_check_link_companies(self, crisis, partner_ids, user, domain=None):

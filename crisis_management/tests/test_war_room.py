@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from odoo.addons.base.controllers.rpc import dumps
 
@@ -110,8 +110,8 @@ class TestWarRoom(CrisisCase):
         self.assertIn("may leak", canned[0].substitution)
         self.assertIn("可能漏水", canned[1].substitution)
         self.assertEqual(canned.group_ids, self.env.ref("crisis_management.group_crisis_user"))
-        self.assertEqual(crisis.canned_response_codes, f"::{code} ::{code}-zh ::{code}-points")
-        self.assertIn(f"::{code}", self._posts(crisis)[-1].body)
+        self.assertEqual(crisis.canned_response_codes, f":{code} :{code}-zh :{code}-points")
+        self.assertIn(f":{code}", self._posts(crisis)[-1].body)
         # a crisis user finds them where they type
         found = (
             self.env["mail.canned.response"]
@@ -177,3 +177,26 @@ class TestWarRoom(CrisisCase):
         )
         with self.assertRaises(AccessError):
             self._declare(severity="low").with_user(self.user_outsider).action_open_war_room()
+
+
+@tagged("post_install", "-at_install")
+class TestWarRoomTour(HttpCase, CrisisCase):
+    def test_war_room_and_canned_response_in_the_browser(self):
+        """From the crisis to its war room, answered with the approved words."""
+        crisis = self._create_crisis(
+            user=self.user_crisis,
+            severity="high",
+            team_id=self._create_crisis_user_team().id,
+            public_statement=STATEMENT,
+        )
+        crisis.with_user(self.user_manager).action_approve_statement()
+        self.start_tour(
+            f"/odoo/action-crisis_management.crisis_crisis_action/{crisis.id}",
+            "crisis_management_war_room_tour",
+            login=self.user_crisis.login,
+        )
+        posted = crisis.war_room_channel_id.message_ids.filtered(
+            lambda m: m.author_id == self.user_crisis.partner_id
+        )
+        self.assertEqual(len(posted), 1)
+        self.assertIn(STATEMENT_TEXT, posted.body)

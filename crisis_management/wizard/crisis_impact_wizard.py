@@ -110,9 +110,9 @@ class CrisisImpactWizard(models.TransientModel):
         """What the selection tells about each customer beyond who they are
         (what they received, what they ordered), recorded on their lines by
         ``crisis.impact._crisis_link_details`` once they are linked: a
-        JSON-able dict, or None (the contact selections of the core)."""
+        JSON-able dict, empty for the contact selections of the core."""
         self.ensure_one()
-        return None
+        return {}
 
     def _partner_domains(self):
         """The contacts to add (those chosen, without our staff and companies),
