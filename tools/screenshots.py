@@ -236,6 +236,18 @@ def prepare_customer_view(session, base, recall, writer):
         rpc(session, base, "crisis.crisis", "action_publish", [[recall]])
 
 
+def prepare_war_room(session, base, recall):
+    """The recall's approved words as canned responses (approved again once,
+    for a database made before them) and its war room."""
+    values = rpc(session, base, "crisis.crisis", "read", [[recall], ["canned_response_ids"]])
+    if not values[0]["canned_response_ids"]:
+        rpc(session, base, "crisis.crisis", "action_reset_statement", [[recall]])
+        rpc(session, base, "crisis.crisis", "action_approve_statement", [[recall]])
+    rpc(session, base, "crisis.crisis", "action_open_war_room", [[recall]])
+    codes = rpc(session, base, "crisis.crisis", "read", [[recall], ["canned_response_codes"]])
+    return codes[0]["canned_response_codes"].split(" ")[0]
+
+
 def prepare_credit_note(session, base):
     """The demo's approved refund delivered as a (draft) credit note, once."""
     refund = ref(session, base, "crisis_management.crisis_compensation_demo_2")
@@ -322,6 +334,7 @@ def main(argv=None):
     ]
     customer_lang = rpc(session, base, "res.partner", "read", [[customer_lang[0]], ["lang"]])[0]
     prepare_customer_view(session, base, recall, login(base, args.db, "demo"))
+    shortcut = prepare_war_room(session, base, recall)
     refund = prepare_credit_note(session, base)
     gift_card = ref(session, base, "crisis_management_loyalty.crisis_compensation_demo_gift_card")
     lot = ref(session, base, "crisis_management_stock.stock_lot_demo_l2611")
@@ -386,6 +399,23 @@ def main(argv=None):
             browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
             browser.click(".o_notebook a[name=communication]", ".o_field_widget[name=alias_email]")
             browser.shot(path("crisis_inbox"))
+            # the war room, and the approved words suggested where agents type
+            browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
+            browser.click_stat("action_open_war_room", ".o-mail-Discuss .o-mail-Message-body")
+            browser.click(".o-mail-Discuss .o-mail-Composer-input", ".o-mail-Composer-input")
+            browser.evaluate(
+                "(() => { const input = document.querySelector('.o-mail-Composer-input');"
+                f" input.value = {json.dumps(shortcut[:4])};"
+                " input.dispatchEvent(new Event('input', {bubbles: true}));"
+                " input.setSelectionRange(input.value.length, input.value.length);"
+                " input.dispatchEvent(new KeyboardEvent('keyup', {bubbles: true})); })()"
+            )
+            try:
+                browser.wait_for(".o-mail-Composer-suggestion", timeout=10)
+            except RuntimeError:
+                print("  (no suggestion list drawn: the war room without it)", flush=True)
+            time.sleep(1)
+            browser.shot(path("war_room"))
             # the sale bridge: the revenue the recall's customers kept, against comparable ones
             browser.open(crisis_url, ".o_form_view .o_field_widget[name=name]")
             browser.click(
