@@ -423,13 +423,17 @@ class CrisisCompensation(models.Model):
 
     def write(self, vals):
         waiting_before = None
+        with_room = self.env["crisis.crisis"]
         if vals.get("state") == "to_approve":
-            waiting_before = self._crisis_waiting_by_crisis(self.crisis_id)
+            # only the crises with a war room are counted
+            with_room = self.crisis_id.filtered("war_room_channel_id")
+            if with_room:
+                waiting_before = self._crisis_waiting_by_crisis(with_room)
         result = super().write(vals)
         if waiting_before is not None:
             # a new wave of requests: the war room hears of it once, not per batch
-            waiting = self._crisis_waiting_by_crisis(self.crisis_id)
-            for crisis in self.crisis_id:
+            waiting = self._crisis_waiting_by_crisis(with_room)
+            for crisis in with_room:
                 if not waiting_before.get(crisis.id) and waiting.get(crisis.id):
                     crisis._crisis_war_room_post(
                         lambda c, _lang, count=waiting[crisis.id]: c.env._(

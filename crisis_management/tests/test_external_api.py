@@ -229,9 +229,10 @@ class TestExternalApi(HttpCase, CrisisCase, MockEmail):
             user,
             "crisis.compensation",
             "create",
-            # a replacement: delivering it is a state here, whatever bridge module is
-            # installed (a refund is a credit note with the accounting bridge)
-            [{"impact_id": line_id, "type": "replacement", "amount": 80}],
+            # a free service: delivering it is a state here, whatever bridge module is
+            # installed (a refund is a credit note with the accounting bridge, a
+            # replacement a delivery with the inventory bridge)
+            [{"impact_id": line_id, "type": "free_service", "amount": 80}],
         )[0]
         self._call(user, "crisis.compensation", "action_submit", [compensation_id])
         self._call(manager, "crisis.compensation", "action_approve", [compensation_id])

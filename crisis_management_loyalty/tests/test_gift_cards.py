@@ -238,13 +238,13 @@ class TestGiftCards(CronMixinCase, HttpCase, CrisisCase):
         self.assertIn("not emailed", compensation.message_ids[0].body)
 
     def test_other_types_go_through_the_core(self):
-        replacement = self._approved(self.impacts[0], type="replacement")
+        service = self._approved(self.impacts[0], type="free_service")
         free = self._approved(self.impacts[0], 0.0)
-        self.assertFalse(replacement.issues_loyalty_card or free.issues_loyalty_card)
-        (replacement | free).with_user(self.user_crisis).action_deliver()
-        self.assertEqual((replacement | free).mapped("state"), ["delivered", "delivered"])
-        self.assertFalse((replacement | free).loyalty_card_id)
-        self.assertFalse(replacement.delivery_details)
+        self.assertFalse(service.issues_loyalty_card or free.issues_loyalty_card)
+        (service | free).with_user(self.user_crisis).action_deliver()
+        self.assertEqual((service | free).mapped("state"), ["delivered", "delivered"])
+        self.assertFalse((service | free).loyalty_card_id)
+        self.assertFalse(service.delivery_details)
         self.assertFalse(self._cards_of(self.customers[0]))
         # and a company that does not issue cards delivers vouchers by hand
         self.company.crisis_voucher_loyalty = False
@@ -290,13 +290,11 @@ class TestGiftCards(CronMixinCase, HttpCase, CrisisCase):
         compensations = self.env["crisis.compensation"].union(
             *(self._approved(impact) for impact in self.impacts)
         )
-        replacement = self._approved(self.impacts[0], type="replacement")
-        action = (
-            (compensations | replacement).with_user(self.user_crisis).action_deliver_selection()
-        )
+        service = self._approved(self.impacts[0], type="free_service")
+        action = (compensations | service).with_user(self.user_crisis).action_deliver_selection()
         self.assertEqual(action["tag"], "display_notification")
         self.assertIn("6 compensation(s) delivered", action["params"]["message"])
-        self.assertEqual(set((compensations | replacement).mapped("state")), {"delivered"})
+        self.assertEqual(set((compensations | service).mapped("state")), {"delivered"})
         self.assertEqual(compensations.loyalty_card_id.partner_id, self.customers)
         self.assertEqual(len(self._mails_of(compensations)), 5)
         draft = self._request(self.impacts[1])

@@ -33,6 +33,7 @@ class CrisisCompensation(models.Model):
         compute="_compute_replacement_product_id",
         store=True,
         readonly=False,
+        precompute=True,
         copy=False,
         check_company=True,
         domain="[('type', '=', 'consu')]",
@@ -45,6 +46,7 @@ class CrisisCompensation(models.Model):
         compute="_compute_replacement_quantity",
         store=True,
         readonly=False,
+        precompute=True,
         copy=False,
         help="By default what the customer received of the replacement product, else 1.",
     )
@@ -53,6 +55,7 @@ class CrisisCompensation(models.Model):
         compute="_compute_replacement_return",
         store=True,
         readonly=False,
+        precompute=True,
         copy=False,
         help="Also make the return of the units the customer received (a receipt in the "
         "warehouse, one per delivery), when there are some.",
@@ -81,9 +84,12 @@ class CrisisCompensation(models.Model):
             if len(products) == 1:
                 compensation.replacement_product_id = products
 
-    @api.depends("replacement_product_id")
+    @api.depends("type", "replacement_product_id")
     def _compute_replacement_quantity(self):
         for compensation in self:
+            if compensation.type != "replacement":
+                compensation.replacement_quantity = 0.0
+                continue
             product = compensation.replacement_product_id
             receipts = compensation.impact_id.sudo().receipt_ids.filtered(
                 lambda r, product=product: r.product_id == product
