@@ -271,3 +271,29 @@ class TestReceived(HttpCase, CrisisStockCase):
             (receipt.partner_id, receipt.lot_id.name, receipt.quantity, receipt.origin),
             (gina, "SN-0042", 1.0, "S00102"),
         )
+
+    def test_recorded_rows_are_those_the_orm_writes(self):
+        """The receipts written in SQL have every stored column the ORM would
+        give the same values (no default, computed or tracked column missed)."""
+        self._wizard(received_lot_ids=[Command.set(self.lot_bad.ids)]).action_add()
+        Receipt = self.env["crisis.impact.receipt"]
+        recorded = self.crisis.impact_ids.filtered(lambda i: i.partner_id == self.bob).receipt_ids
+        stored = [
+            name
+            for name, field in Receipt._fields.items()
+            if field.store
+            and name not in ("id", "create_date", "write_date", "create_uid", "write_uid")
+        ]
+        values = recorded.read(stored, load=None)[0]
+        values.pop("id")
+        # the same receipt made by create() on another line (one per line, move and lot)
+        other = self.env["crisis.impact"]._link_partners(self.crisis, self.cleo.ids)
+        made = Receipt.create(dict(values, impact_id=other.id))
+        made_values = made.read(stored, load=None)[0]
+        made_values.pop("id")
+        self.assertEqual({**made_values, "impact_id": recorded.impact_id.id}, values)
+        # who and when: the user who added the customers, as create() records it
+        self.assertEqual(
+            (recorded.create_uid, recorded.write_uid), (self.user_crisis, self.user_crisis)
+        )
+        self.assertTrue(recorded.create_date and recorded.write_date)
