@@ -2,7 +2,8 @@
 # A large customer update on a real multi-worker Odoo (2 workers, 2 cron
 # workers; then two servers on one database, 1 cron worker each), with a cron
 # worker killed mid-batch: every customer emailed once, as a real SMTP server
-# (a local sink) counts.
+# (a local sink) counts; then a sending job killed in the middle of handing its
+# emails to the SMTP server (tools/delivery_crash.py).
 # Called by tools/test.sh; alone: bash tools/multiworker_send.sh [--customers N]
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 MW_DB=${MW_DB:-crisis_multiworker}
@@ -22,11 +23,14 @@ rm -f "$LOGS/multiworker.log"
     --without-demo=all --stop-after-init --log-level=warn --logfile="$LOGS/multiworker.log" \
     || die "installing $ADDON into $MW_DB failed (see $LOGS/multiworker.log)"
 # the same send on two servers (two machines: separate processes and ports,
-# one database and filestore), one cron worker each, on a copy made now
-db_psql -d postgres -c "DROP DATABASE IF EXISTS \"${MW_DB}_2\" WITH (FORCE)"
-db_psql -d postgres -c "CREATE DATABASE \"${MW_DB}_2\" TEMPLATE \"$MW_DB\""
-rm -rf "$STATE/data/filestore/${MW_DB}_2"
-[ ! -d "$STATE/data/filestore/$MW_DB" ] || cp -a "$STATE/data/filestore/$MW_DB" "$STATE/data/filestore/${MW_DB}_2"
+# one database and filestore), one cron worker each, and a worker killed in
+# the middle of its delivery, on copies made now
+for copy in "${MW_DB}_2" "${MW_DB}_3"; do
+    db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$copy\" WITH (FORCE)"
+    db_psql -d postgres -c "CREATE DATABASE \"$copy\" TEMPLATE \"$MW_DB\""
+    rm -rf "$STATE/data/filestore/$copy"
+    [ ! -d "$STATE/data/filestore/$MW_DB" ] || cp -a "$STATE/data/filestore/$MW_DB" "$STATE/data/filestore/$copy"
+done
 status=0
 run() {
     local db=$1; shift
@@ -40,7 +44,12 @@ say "multi-worker send: one server, two cron workers"
 run "$MW_DB" "$@"
 say "multi-worker send: two servers on one database, one cron worker each"
 run "${MW_DB}_2" --servers 2 --cron-threads 1 "$@"
-for db in "$MW_DB" "${MW_DB}_2"; do
+say "a sending job killed in the middle of its delivery"
+"$VENV/bin/python" "$ROOT/tools/delivery_crash.py" \
+    --odoo-bin "$ODOO_SRC/odoo-bin" --config "$ODOO_CONF" --db "${MW_DB}_3" \
+    --dsn "host=$db_host port=$db_port user=$db_user password=$db_password dbname=${MW_DB}_3" \
+    || status=$?
+for db in "$MW_DB" "${MW_DB}_2" "${MW_DB}_3"; do
     db_psql -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
     rm -rf "$STATE/data/filestore/$db"
 done

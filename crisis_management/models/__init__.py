@@ -4,6 +4,7 @@ from . import crisis_four_eyes_mixin
 from . import crisis_reminder_mixin
 from . import crisis_job
 from . import crisis_mail_batch
+from . import crisis_mail_accepted
 from . import mail_render_mixin
 from . import crisis_stage
 from . import crisis_type

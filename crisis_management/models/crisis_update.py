@@ -612,8 +612,11 @@ class CrisisUpdate(models.Model):
     def _crisis_deliver(self, messages):
         """Hand the emails of ``messages`` (a batch this job made) to the SMTP
         server now, as Odoo's mail queue would: ``mail.mail.send``, with the
-        company's mail servers, their ``from_filter``, and a commit after each
-        email, so that a worker killed midway sends none twice.
+        company's mail servers and their ``from_filter``, failures recorded on
+        the email and its notification. A worker killed midway sends none
+        twice: Odoo's mail queue commits after each email; a delivery commits
+        after each group of emails and journals each email the SMTP server
+        accepts on a connection of its own (``CrisisDelivery``).
 
         The batch is committed first: no email leaves before its message, its
         trace and its customer's line are saved. The emails wait in the queue
@@ -630,15 +633,21 @@ class CrisisUpdate(models.Model):
         testing = modules.module.current_test or getattr(
             threading.current_thread(), "testing", False
         )
+        journal_cr = None
         if not testing:
             # as Odoo's mail queue does (process_email_queue): the scheduler's
             # transaction, committed before anything leaves for the SMTP server
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        delivery = CrisisDelivery()
-        # the reach job is woken once for the batch, not once per email
-        mails.with_context(crisis_reach_trigger_later=True, crisis_delivery=delivery).send(
-            auto_commit=not testing
-        )
+            journal_cr = self.env.registry.cursor()
+        try:
+            delivery = CrisisDelivery(journal_cr)
+            # the reach job is woken once for the batch, not once per email
+            mails.with_context(crisis_reach_trigger_later=True, crisis_delivery=delivery).send(
+                auto_commit=not testing
+            )
+        finally:
+            if journal_cr:
+                journal_cr.close()
         Mail._crisis_unlink_delivered(delivery)
         self.env["crisis.update.recipient"]._crisis_trigger_apply()
 

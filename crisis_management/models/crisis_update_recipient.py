@@ -551,7 +551,7 @@ class CrisisUpdateRecipient(models.Model):
     def _crisis_trigger_apply(self):
         """Wake the reach job, unless the caller does once for many changes
         (context key ``crisis_reach_trigger_later``: a sending job delivering
-        its batch, one commit per email)."""
+        its batch, one commit per group of emails)."""
         if self.env.context.get("crisis_reach_trigger_later"):
             return
         cron = self.env.ref(APPLY_CRON_XMLID, raise_if_not_found=False)

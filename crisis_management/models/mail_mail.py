@@ -1,11 +1,17 @@
+import logging
 from collections import defaultdict
 
 from odoo import api, models
+from odoo.tools import SQL, split_every
 
 from .crisis_mail_batch import DELIVERY_GRACE
 
+_logger = logging.getLogger(__name__)
+
 # documents whose emails go to the affected customers of a crisis (``crisis_id``)
 CUSTOMER_DOCUMENTS = ("crisis.impact", "crisis.compensation")
+# emails a sending job's delivery sends between two commits
+DELIVERY_COMMIT_EVERY = 50
 
 
 class CrisisDelivery:
@@ -13,17 +19,58 @@ class CrisisDelivery:
     in the context of ``mail.mail.send`` (key ``crisis_delivery``; a Python
     object, which no external caller can send).
 
-    Odoo's ``_send`` commits after each email, and a commit clears the ORM
-    cache: each email would read back every email of the batch it is in (its
-    prefetch). A delivery sends each email with its own prefetch, and removes
-    the emails Odoo deletes once sent (``auto_delete``) in one go at
-    its end (``unlink_ids``) instead of one by one. Sent emails left by a
-    worker killed before that end are removed by the next delivery
+    Odoo's ``_send`` with ``auto_commit`` commits after each email, so that a
+    killed worker never sends one twice, and each commit empties the ORM
+    cache: the next email reads its message, recipient, company and user
+    again. A delivery sends its emails with Odoo's ``_send`` in groups of
+    ``DELIVERY_COMMIT_EVERY``, read together, and commits after each group.
+    The promise holds with a journal (``crisis.mail.accepted``): each email
+    the SMTP server accepts is written there at once, on the connection
+    ``journal_cr``, committed on its own; a group rolled back by a killed
+    worker leaves its accepted emails there, and they are recorded as sent,
+    never sent again, by whoever sends them next
+    (``mail.mail._crisis_recover_accepted``). Without ``journal_cr`` (tests,
+    which commit nothing), the journal is written in the delivery's own
+    transaction.
+
+    The reach traces of the group follow its notifications once, at the end
+    of the group (``notification_ids``), and the emails Odoo deletes once
+    sent (``auto_delete``) are removed in one go at the end of the delivery
+    (``unlink_ids``) instead of one by one. Sent emails left by a worker
+    killed before that end are removed by the next delivery
     (``mail.mail._crisis_unlink_delivered``).
     """
 
-    def __init__(self):
+    def __init__(self, journal_cr=None):
+        self.journal_cr = journal_cr
         self.unlink_ids = set()
+        self.notification_ids = set()
+
+    def accepted(self, mails, success_pids, failure_type):
+        """The SMTP server accepted ``mails``: journaled, and committed at once."""
+        Journal = mails.env["crisis.mail.accepted"]
+        for mail in mails:
+            Journal._crisis_record(
+                self.journal_cr or mails.env.cr, mail, success_pids, failure_type
+            )
+        if self.journal_cr:
+            self.journal_cr.commit()
+
+    def group_done(self, env, mail_ids, commit):
+        """The group ``mail_ids`` is sent: its traces follow its notifications,
+        then (when ``commit``) it is committed and its journal rows removed."""
+        if self.notification_ids:
+            notifications = env["mail.notification"].browse(sorted(self.notification_ids))
+            self.notification_ids.clear()
+            env["crisis.update.recipient"]._crisis_on_notifications(notifications)
+        if commit:
+            env.cr.commit()  # pylint: disable=invalid-commit
+        # the journal's rows are read in the transaction that wrote them, or
+        # after it committed: the group's own could not see them
+        Journal = env["crisis.mail.accepted"]
+        Journal._crisis_forget(self.journal_cr or env.cr, mail_ids)
+        if self.journal_cr:
+            self.journal_cr.commit()
 
 
 class MailMail(models.Model):
@@ -52,29 +99,108 @@ class MailMail(models.Model):
 
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
         """What the mail server answered, written on the notifications: the
-        reach traces follow it (see ``mail.notification.write``)."""
+        reach traces follow it (see ``mail.notification.write``). In a
+        delivery, what the server accepted is journaled first."""
         mails = self.with_context(crisis_mail_outcome=True)
         delivery = self.env.context.get("crisis_delivery")
         if isinstance(delivery, CrisisDelivery):
+            # Odoo's _send wrote "sent" on the email the server accepted
+            delivery.accepted(
+                self.filtered(lambda mail: mail.state == "sent"), success_pids, failure_type
+            )
             mails = mails.with_context(crisis_unlink_later=delivery)
         return super(MailMail, mails)._postprocess_sent_message(
             success_pids, failure_reason=failure_reason, failure_type=failure_type
         )
 
-    def _send(self, *args, **kwargs):
-        """Odoo's sending of these emails (its arguments passed on); in a
-        delivery of a sending job (``CrisisDelivery``), one email at a time,
-        each read alone: after the commit of the one before, the others of the
-        batch are not read back with it."""
+    def _send(
+        self,
+        auto_commit=False,
+        raise_exception=False,
+        smtp_session=None,
+        alias_domain_id=False,
+        mail_server=False,
+        post_send_callback=None,
+    ):
+        """Odoo's sending of these emails. The emails a killed delivery got
+        accepted are recorded as sent, not sent again. In a delivery of a
+        sending job (``CrisisDelivery``), the others go in groups, each read
+        together, with a commit after each group instead of each email."""
+        mails = self._crisis_recover_accepted()
+        options = {
+            "raise_exception": raise_exception,
+            "smtp_session": smtp_session,
+            "alias_domain_id": alias_domain_id,
+            "mail_server": mail_server,
+        }
         delivery = self.env.context.get("crisis_delivery")
-        batches = (
-            [self.browse(mail_id).with_prefetch((mail_id,)) for mail_id in self.ids]
-            if isinstance(delivery, CrisisDelivery)
-            else [self]
-        )
-        for mails in batches:
-            super(MailMail, mails)._send(*args, **kwargs)
+        if not isinstance(delivery, CrisisDelivery):
+            return super(MailMail, mails)._send(
+                auto_commit=auto_commit, post_send_callback=post_send_callback, **options
+            )
+        for mail_ids in split_every(DELIVERY_COMMIT_EVERY, mails.ids, list):
+            group = self.browse(mail_ids)
+            group._crisis_read_for_sending()
+            super(MailMail, group)._send(auto_commit=False, **options)
+            if auto_commit is True and post_send_callback:
+                post_send_callback(mail_ids)
+            delivery.group_done(self.env, mail_ids, commit=auto_commit is True)
         return True
+
+    def _crisis_read_for_sending(self):
+        """Read together what Odoo's ``_send`` reads of each email once it has
+        browsed it alone: its message, its recipients and its attachments."""
+        self.mapped("mail_message_id.subject")
+        self.mapped("recipient_ids.email")
+        self.mapped("attachment_ids")
+
+    def _crisis_recover_accepted(self):
+        """Record as sent the emails of ``self`` that the SMTP server accepted
+        in a delivery whose worker died before committing them (journal
+        ``crisis.mail.accepted``), as Odoo's ``_send`` would have: their
+        Message-Id, their notifications sent (or failed for the recipients
+        refused), deleted when ``auto_delete``.
+
+        :return: the others, still to send
+        """
+        if not self.ids:
+            return self
+        self.flush_model(["state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT accepted.mail_id, accepted.message_id, accepted.partner_ids,
+                       accepted.failure_type
+                  FROM crisis_mail_accepted accepted
+                  JOIN mail_mail mail ON mail.id = accepted.mail_id
+                 WHERE accepted.mail_id = ANY(%s) AND mail.state = 'outgoing'
+                   -- accepted since the email was last written (queued again
+                   -- by hand after a sending: sent again)
+                   AND accepted.date >= mail.write_date
+                """,
+                self.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return self
+        recovered = self.browse()
+        outside = self.with_context(crisis_delivery=False)
+        for mail_id, message_id, partner_ids, failure_type in rows:
+            mail = outside.browse(mail_id)
+            mail.write({"state": "sent", "message_id": message_id, "failure_reason": False})
+            mail._postprocess_sent_message(
+                success_pids=list(self.env["res.partner"].browse(partner_ids or [])),
+                failure_type=failure_type or None,
+            )
+            recovered |= self.browse(mail_id)
+        self.env["crisis.mail.accepted"]._crisis_forget(self.env.cr, recovered.ids)
+        _logger.info(
+            "%s email(s) accepted by the SMTP server before their worker died recorded as"
+            " sent, not sent again",
+            len(recovered),
+        )
+        return self - recovered
 
     @api.model
     def _crisis_unlink_delivered(self, delivery):
@@ -92,6 +218,7 @@ class MailMail(models.Model):
         )
         mails = (self.sudo().browse(delivery.unlink_ids) | leftovers).exists()
         mails.unlink()
+        self.env["crisis.mail.accepted"]._crisis_gc()
         return True
 
     def _crisis_trace_dropped(self):

@@ -1,5 +1,7 @@
 from odoo import models
 
+from .mail_mail import CrisisDelivery
+
 
 class MailNotification(models.Model):
     _inherit = "mail.notification"
@@ -18,6 +20,12 @@ class MailNotification(models.Model):
             # a sending job delivering its batch: Odoo's mail.mail._send marks
             # each email's notifications failed before it sends it, then writes
             # what happened, in the same transaction; only that is traced
+            return result
+        delivery = self.env.context.get("crisis_delivery")
+        if isinstance(delivery, CrisisDelivery):
+            # a sending job delivering a group: its traces follow once, at the
+            # end of the group, before it is committed
+            delivery.notification_ids.update(self.ids)
             return result
         self.env["crisis.update.recipient"]._crisis_on_notifications(self)
         return result

@@ -21,7 +21,9 @@ from odoo.tools import mute_logger
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
+from ..models.crisis_mail_accepted import JOURNAL_KEEP
 from ..models.crisis_mail_batch import DELIVERY_GRACE
+from ..models.mail_mail import DELIVERY_COMMIT_EVERY
 from .common import CrisisCase
 from .smtp_sink import SMTPSinkCase
 from .test_unsubscribe import list_header_uris
@@ -288,6 +290,102 @@ class TestSMTPDelivery(CronMixinCase, SMTPSinkCase, CrisisCase):
             sorted(address for mail in captured for address in mail.rcpt_tos),
             sorted(recipients.impact_id.partner_id.mapped("email")),
         )
+
+    def test_a_delivery_journals_each_email_the_server_accepted(self):
+        """A delivery sends its emails in groups, one commit per group; each
+        email the SMTP server accepts is journaled at once, and its row is
+        removed once its group is done. A refused email is not journaled."""
+        self.company.crisis_send_background_threshold = 10
+        update = self._notify_customers(self.crisis)
+        Journal = type(self.env["crisis.mail.accepted"])
+        record, forget = Journal._crisis_record, Journal._crisis_forget
+        recorded, forgotten = [], []
+
+        def spy_record(journal, cr, mail, success_pids, failure_type):
+            recorded.append((mail.id, mail.message_id, [p.id for p in success_pids]))
+            return record(journal, cr, mail, success_pids, failure_type)
+
+        def spy_forget(journal, cr, mail_ids):
+            forgotten.append(list(mail_ids))
+            return forget(journal, cr, mail_ids)
+
+        Update = self.env["crisis.update"]
+        with (
+            patch.object(modules.module, "current_test", False),
+            patch.object(Journal, "_crisis_record", spy_record),
+            patch.object(Journal, "_crisis_forget", spy_forget),
+            mute_logger("odoo.addons.mail.models.mail_mail"),
+        ):
+            for _call in range(10):
+                Update._cron_send_updates(batch_size=120)
+                if update.state == "sent":
+                    break
+        self.assertEqual(update.state, "sent")
+        accepted = self.smtp_sink.messages
+        self.assertEqual(len(recorded), len(accepted), "each accepted email, once")
+        self.assertEqual(len({mail_id for mail_id, _m, _p in recorded}), len(recorded))
+        self.assertEqual(
+            sorted(message_id for _id, message_id, _p in recorded),
+            sorted(mail.header("Message-Id") for mail in accepted),
+        )
+        self.assertTrue(all(len(pids) == 1 for _id, _m, pids in recorded))
+        # removed group by group, once each group is done
+        self.assertLessEqual(
+            {mail_id for mail_id, _m, _p in recorded},
+            {mail_id for group in forgotten for mail_id in group},
+        )
+        self.assertEqual(max(len(group) for group in forgotten), DELIVERY_COMMIT_EVERY)
+        self.assertEqual(self.env["crisis.mail.accepted"].search_count([]), 0)
+        self.assertEqual(update.failed_count, 2, "the refused and the invalid address")
+
+    def test_emails_accepted_before_their_worker_died_are_not_sent_again(self):
+        """A worker killed in the middle of a group: the emails the SMTP server
+        accepted are in the journal, their group rolled back. Odoo's mail queue
+        records them as sent, with what the server answered, and sends only
+        the others; an email queued again by hand after an older acceptance
+        is sent."""
+        self.company.crisis_send_background_threshold = 10
+        update = self._notify_customers(self.crisis)
+        Update = self.env["crisis.update"]
+        Update._crisis_expand_frozen()
+        recipients = Update._crisis_lock_pending(20)
+        messages = update.with_context(crisis_deliver_in_job=True)._crisis_send_batch(recipients)
+        mails = self.env["mail.mail"].sudo().search([("mail_message_id", "in", messages.ids)])
+        self.assertEqual(len(mails), 20)
+        accepted, requeued = mails[:5], mails[5]
+        Journal = self.env["crisis.mail.accepted"]
+        for mail in accepted | requeued:
+            Journal._crisis_record(self.env.cr, mail, list(mail.recipient_ids), None)
+        # accepted an hour before the email was last written: queued again since
+        self.env.cr.execute(
+            "UPDATE crisis_mail_accepted SET date = date - interval '1 hour' WHERE mail_id = %s",
+            [requeued.id],
+        )
+        notifications = accepted.mail_message_id.notification_ids
+        accepted_ids = set(accepted.ids)
+        expected = sorted((mails - accepted).recipient_ids.mapped("email"))
+        with freeze_time(self.env.cr.now() + DELIVERY_GRACE + timedelta(seconds=1)):
+            captured = self.send_mail_queue(mails)
+        self.assertEqual(len(captured), 15, "the 14 never accepted, and the one queued again")
+        self.assertEqual(
+            sorted(address for mail in captured for address in mail.rcpt_tos), expected
+        )
+        self.assertEqual(set(notifications.mapped("notification_status")), {"sent"})
+        self.assertFalse(self.env["mail.mail"].sudo().browse(accepted_ids).exists())
+        traces = self.env["crisis.update.recipient"].search(
+            [("mail_notification_id", "in", notifications.ids)]
+        )
+        self.assertEqual(len(traces), 5)
+        self.assertEqual(set(traces.mapped("email_state")), {"sent"})
+        # the older acceptance stays until nobody can read it again
+        self.assertEqual(Journal.search([]).mapped("mail_id"), [requeued.id])
+        Journal._crisis_gc()
+        self.assertEqual(Journal.search([]).mapped("mail_id"), [requeued.id], "not old enough")
+        self.env.cr.execute(
+            "UPDATE crisis_mail_accepted SET date = %s", [self.env.cr.now() - JOURNAL_KEEP * 2]
+        )
+        Journal._crisis_gc()
+        self.assertFalse(Journal.search([]))
 
     def test_sink_builds_what_comes_back(self):
         """The sink's bounce and out-of-office reply of a captured email are
