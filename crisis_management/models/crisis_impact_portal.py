@@ -35,9 +35,13 @@ class CrisisImpact(models.Model):
         """Read for all the customers at once what Odoo's portal reads for each
         when it links an email to the customer's page (its access button with
         the signup parameters, ``portal`` ``_notify_get_recipients_groups``):
-        two queries per batch instead of two per customer."""
+        two queries per batch instead of two per customer, and the signup type
+        written on the customers who have none in one go."""
         partners = self.sudo().partner_id
-        partners.fetch(["user_ids", "child_ids"])
+        partners.fetch(["user_ids", "child_ids", "signup_type"])
+        if self.env["res.users"].sudo()._get_signup_invitation_scope() == "b2c":
+            # what signup_get_auth_param writes on each of them, in one write
+            partners.filtered(lambda partner: not partner.user_ids).signup_prepare()
 
     @api.model
     def _crisis_portal_domain(self, partner=None):

@@ -83,6 +83,14 @@ class MailMail(models.Model):
         return mails
 
     def write(self, vals):
+        if (
+            "message_id" in vals
+            and isinstance(self.env.context.get("crisis_delivery"), CrisisDelivery)
+            and all(mail.message_id == vals["message_id"] for mail in self)
+        ):
+            # Odoo's _send writes back the Message-Id the email was built with:
+            # unchanged, it would write the message and look for its emails
+            vals = {name: value for name, value in vals.items() if name != "message_id"}
         result = super().write(vals)
         if vals.get("state") == "cancel":
             self._crisis_trace_dropped()

@@ -101,3 +101,13 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"default_partner_id": self.id}
         return action
+
+    def signup_prepare(self, signup_type="signup"):
+        """Odoo's portal writes the signup type on a customer each time it
+        emails them a link to their page, even when they have it already:
+        those are not written again (a notice to 100,000 customers wrote each
+        of them, one write per email)."""
+        todo = self.filtered(lambda partner: partner.sudo().signup_type != signup_type)
+        if todo:
+            return super(ResPartner, todo).signup_prepare(signup_type=signup_type)
+        return True

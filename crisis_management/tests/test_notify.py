@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from lxml import etree
 
 from odoo.exceptions import AccessError, UserError
@@ -475,6 +477,31 @@ class TestNotifyScale(CrisisCase):
         wizard = self._wizard_for(self.partners_large)
         self.assertEqual(wizard.confirm_title, "Send 1,000 emails?")
 
+    def test_signup_type_written_once_per_customer(self):
+        """Odoo's portal writes the signup type on the customer of each email
+        linking to their page (their access button with signup parameters): a
+        send writes it once, for its batch, on the customers who have none;
+        a second send writes nothing."""
+        partners = self.partners_small[:10]
+        self.assertEqual(self.env["res.users"]._get_signup_invitation_scope(), "b2c")
+        partners.sudo().write({"signup_type": False})
+        partners[:3].sudo().write({"signup_type": "signup"})
+        Partner = type(self.env["res.partner"])
+        write = Partner.write
+        writes = []
+
+        def spy(records, vals):
+            if "signup_type" in vals:
+                writes.append((set(records.ids), vals["signup_type"]))
+            return write(records, vals)
+
+        with patch.object(Partner, "write", spy):
+            self._wizard_for(partners).action_send()
+            self.assertEqual(writes, [(set(partners[3:].ids), "signup")])
+            self._wizard_for(partners).action_send()
+        self.assertEqual(len(writes), 1, "nothing written by the second send")
+        self.assertEqual(set(partners.sudo().mapped("signup_type")), {"signup"})
+
     def test_query_budget_per_100_customers(self):
         # warm the caches the first send fills (rules, templates, ...)
         self._wizard_for(self.partners_small[:5]).action_send()
@@ -485,11 +512,12 @@ class TestNotifyScale(CrisisCase):
         self.env.flush_all()
         small = self.cr.sql_log_count - before
         # (the crisis' customer KPIs are counted once per send, not per customer;
-        # the portal links read the customers' users and contacts once per batch
-        # and give them their signup parameters in one write; each customer's
-        # email is linked to its notification, to trace it: one search and one
-        # write per batch; whether the crisis has a war room to tell: one read per send)
-        self.assertLessEqual(small, 89)
+        # the portal links read the customers' users, contacts and signup types
+        # once per batch and write the signup type of those who have none in one
+        # write; each customer's email is linked to its notification, to trace
+        # it: one search and one write per batch; whether the crisis has a war
+        # room to tell: one read per send)
+        self.assertLessEqual(small, 91)
         self.assertEqual(wizard.crisis_id.update_ids.queued_count, 100)
 
         wizard = self._wizard_for(self.partners_large)
