@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 
 from psycopg2 import errors
 
@@ -455,7 +456,7 @@ class CrisisUpdateRecipient(models.Model):
     def _crisis_on_notifications(self, notifications):
         """Odoo changed the status of ``notifications``: copy it to the traces
         they follow. One query finds them, whatever the number of notifications;
-        the writes go in one query per kind of change."""
+        the traces changed the same way are written in one go."""
         notifications = notifications.sudo()
         if not notifications:
             return
@@ -464,8 +465,9 @@ class CrisisUpdateRecipient(models.Model):
         )
         if not recipients:
             return
-        changed = self.browse()
         by_id = {notification.id: notification for notification in notifications}
+        # the traces changed the same way, written together
+        changes = defaultdict(list)
         for recipient in recipients:
             values = {}
             for notification_id in recipient._crisis_notification_ids():
@@ -477,9 +479,10 @@ class CrisisUpdateRecipient(models.Model):
                 if recipient._fields[name].convert_to_write(recipient[name], recipient) != value
             }
             if values:
-                recipient.write(dict(values, reach_todo=True))
-                changed |= recipient
-        if changed:
+                changes[tuple(sorted(values.items()))].append(recipient.id)
+        for values, ids in changes.items():
+            recipients.browse(ids).write(dict(values, reach_todo=True))
+        if changes:
             self._crisis_trigger_apply()
 
     @api.model
