@@ -1,6 +1,6 @@
 {
     "name": "Crisis Management",
-    "version": "18.0.1.8.0",
+    "version": "18.0.1.9.0",
     "category": "Services/Crisis Management",
     "summary": "Declare crises, reach every affected customer with one voice, "
     "compensate them and learn from it",

@@ -164,10 +164,7 @@ def main():
     finally:
         connection.close()
         sink.stop()
-    for failure in failures:
-        log(f"FAIL: {failure}")
-    log("PASS" if not failures else "FAIL")
-    return 1 if failures else 0
+    return live_odoo.verdict(log, failures)
 
 
 if __name__ == "__main__":

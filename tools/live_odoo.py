@@ -265,3 +265,11 @@ def trigger_cron(dsn, xmlid):
         database = connection.info.dbname
     with closing(connect(dsn, dbname="postgres")) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT pg_notify('cron_trigger', %s)", [database])
+
+
+def verdict(log, failures):
+    """Log each of ``failures``, then PASS or FAIL: the exit status (0 or 1)."""
+    for failure in failures:
+        log(f"FAIL: {failure}")
+    log("PASS" if not failures else "FAIL")
+    return 1 if failures else 0

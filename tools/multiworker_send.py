@@ -267,10 +267,7 @@ def main():
         for running in servers:
             running.stop()
         sink.stop()
-    for failure in failures:
-        log(f"FAIL: {failure}")
-    log("PASS" if not failures else "FAIL")
-    return 1 if failures else 0
+    return live_odoo.verdict(log, failures)
 
 
 if __name__ == "__main__":
