@@ -28,13 +28,15 @@ class CrisisMailAccepted(models.Model):
     _description = "Crisis: Email Accepted by the Mail Server"
     _log_access = False
 
-    # no foreign key: the row is written beside the transaction that owns the
-    # email, and must survive its rollback
-    mail_id = fields.Integer(string="Email", required=True, readonly=True)
-    message_id = fields.Char(string="Message-Id", readonly=True)
-    partner_ids = fields.Json(string="Recipients Accepted", readonly=True)
-    failure_type = fields.Char(readonly=True)
-    date = fields.Datetime(string="Accepted On", required=True, readonly=True)
+    # Written in SQL by the deliveries only: nobody may write the model through
+    # the ORM (administrators may read it; no other access right). No foreign
+    # key: the row is written beside the transaction that owns the email, and
+    # must survive its rollback.
+    mail_id = fields.Integer(string="Email", required=True)
+    message_id = fields.Char(string="Message-Id")
+    partner_ids = fields.Json(string="Recipients Accepted")
+    failure_type = fields.Char()
+    date = fields.Datetime(string="Accepted On", required=True)
 
     _sql_constraints = [
         ("mail_unique", "UNIQUE(mail_id)", "An email is accepted once."),

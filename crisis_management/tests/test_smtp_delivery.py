@@ -15,7 +15,8 @@ from unittest.mock import patch
 import requests
 from freezegun import freeze_time
 
-from odoo import modules
+from odoo import fields, modules
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -386,6 +387,19 @@ class TestSMTPDelivery(CronMixinCase, SMTPSinkCase, CrisisCase):
         )
         Journal._crisis_gc()
         self.assertFalse(Journal.search([]))
+
+    def test_the_journal_is_not_for_users(self):
+        """Only the deliveries write the journal (in SQL): a Crisis Manager
+        neither reads nor writes it; an administrator reads it only."""
+        Journal = self.env["crisis.mail.accepted"]
+        row = Journal.sudo().create({"mail_id": 1, "date": fields.Datetime.now()})
+        for method, args in (("search", ([],)), ("create", ({"mail_id": 2},))):
+            with self.subTest(method=method), self.assertRaises(AccessError):
+                getattr(Journal.with_user(self.user_manager), method)(*args)
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(Journal.with_user(admin).search([("id", "=", row.id)]), row)
+        with self.assertRaises(AccessError):
+            row.with_user(admin).write({"mail_id": 3})
 
     def test_sink_builds_what_comes_back(self):
         """The sink's bounce and out-of-office reply of a captured email are
