@@ -282,7 +282,8 @@ class TestCallCampaign(CrisisCase):
         self._wizard().action_schedule()
         line = self.l_no_email
         caller = self._calls(line).user_id
-        today = fields.Date.context_today(line)
+        # the caller's day: the next try is due the day after it, in their time zone
+        today = fields.Date.context_today(self._line_as(line, caller))
         for attempt in (1, 2):
             self._line_as(line, caller).action_call_no_answer()
             call = self._calls(line)

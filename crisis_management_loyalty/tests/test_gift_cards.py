@@ -198,13 +198,24 @@ class TestGiftCards(CronMixinCase, HttpCase, CrisisCase):
             .search([("id", "!=", self.currency.id)], limit=1)
         )
         foreign.active = True
+        # dated today wherever the day is asked: in UTC, and in the time zones
+        # of this test's user and of the crisis user who delivers (before
+        # midnight UTC, one of them may already be tomorrow)
+        days = {
+            fields.Date.today(),
+            fields.Date.context_today(self.env.user),
+            fields.Date.context_today(self.env["res.users"].with_user(self.user_crisis)),
+        }
         self.env["res.currency.rate"].create(
-            {
-                "currency_id": foreign.id,
-                "name": fields.Date.context_today(self.env.user),
-                "rate": 2.0,
-                "company_id": self.company.id,
-            }
+            [
+                {
+                    "currency_id": foreign.id,
+                    "name": day,
+                    "rate": 2.0,
+                    "company_id": self.company.id,
+                }
+                for day in sorted(days)
+            ]
         )
         self.assertEqual(self.gift_program.currency_id, self.currency)
         compensation = self._approved(self.impacts[2], 50.0, currency_id=foreign.id)
