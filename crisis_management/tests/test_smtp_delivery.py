@@ -388,6 +388,34 @@ class TestSMTPDelivery(CronMixinCase, SMTPSinkCase, CrisisCase):
         Journal._crisis_gc()
         self.assertFalse(Journal.search([]))
 
+    def test_the_journal_row_in_sql_is_what_create_writes(self):
+        """The delivery writes its journal in SQL (on a connection of its own):
+        the row holds what ``create()`` would write, the date being the
+        transaction's."""
+        Journal = self.env["crisis.mail.accepted"].sudo()
+        mail = self.env["mail.mail"].sudo().create({"body_html": "<p>a</p>"})
+        partners = self.partners[:2]
+        Journal._crisis_record(self.env.cr, mail, list(partners), "mail_email_invalid")
+        made = Journal.create(
+            {
+                "mail_id": mail.id + 1,
+                "message_id": mail.message_id,
+                "partner_ids": partners.ids,
+                "failure_type": "mail_email_invalid",
+                "date": self.env.cr.now(),
+            }
+        )
+        written = Journal.search([("mail_id", "=", mail.id)])
+        columns = [name for name, field in Journal._fields.items() if field.store]
+        self.env.flush_all()
+        self.env.invalidate_all()
+        for name in columns:
+            if name in ("id", "mail_id"):
+                continue
+            with self.subTest(column=name):
+                self.assertEqual(written[name], made[name])
+        self.assertEqual(written.mail_id, mail.id)
+
     def test_the_journal_is_not_for_users(self):
         """Only the deliveries write the journal (in SQL): a Crisis Manager
         neither reads nor writes it; an administrator reads it only."""
