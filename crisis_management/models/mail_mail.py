@@ -26,7 +26,8 @@ class CrisisDelivery:
     ``DELIVERY_COMMIT_EVERY``, read together, and commits after each group.
     The promise holds with a journal (``crisis.mail.accepted``): each email
     the SMTP server accepts is written there at once, on the connection
-    ``journal_cr``, committed on its own; a group rolled back by a killed
+    ``journal_cr`` (in autocommit: each statement is its own transaction, one
+    round trip to the database); a group rolled back by a killed
     worker leaves its accepted emails there, and they are recorded as sent,
     never sent again, by whoever sends them next
     (``mail.mail._crisis_recover_accepted``). Without ``journal_cr`` (tests,
@@ -47,14 +48,13 @@ class CrisisDelivery:
         self.notification_ids = set()
 
     def accepted(self, mails, success_pids, failure_type):
-        """The SMTP server accepted ``mails``: journaled, and committed at once."""
+        """The SMTP server accepted ``mails``: journaled, and committed at once
+        (``journal_cr`` commits each statement)."""
         Journal = mails.env["crisis.mail.accepted"]
         for mail in mails:
             Journal._crisis_record(
                 self.journal_cr or mails.env.cr, mail, success_pids, failure_type
             )
-        if self.journal_cr:
-            self.journal_cr.commit()
 
     def group_done(self, env, mail_ids, commit):
         """The group ``mail_ids`` is sent: its traces follow its notifications,
@@ -69,8 +69,6 @@ class CrisisDelivery:
         # after it committed: the group's own could not see them
         Journal = env["crisis.mail.accepted"]
         Journal._crisis_forget(self.journal_cr or env.cr, mail_ids)
-        if self.journal_cr:
-            self.journal_cr.commit()
 
 
 class MailMail(models.Model):
