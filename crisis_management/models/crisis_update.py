@@ -333,10 +333,16 @@ class CrisisUpdate(models.Model):
         ``FOR UPDATE SKIP LOCKED`` on the recipients (the job engine's lock,
         ``_crisis_lock_due``, on their rows rather than the update's): another
         worker takes the next ones, so several cron workers email one large
-        send at once, each customer once.
+        send at once, each customer once. When another worker committed the
+        first of them since this transaction began (it emailed them), none:
+        PostgreSQL refuses to lock them in a repeatable read, and the job's
+        next turn, in a new transaction, takes the next ones.
         """
         return self.env["crisis.update.recipient"]._crisis_lock_due(
-            self._crisis_pending_condition(update_ids), limit, order=SQL("update_id, id")
+            self._crisis_pending_condition(update_ids),
+            limit,
+            order=SQL("update_id, id"),
+            skip_conflicts=True,
         )
 
     @api.model
