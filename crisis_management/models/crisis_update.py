@@ -656,7 +656,9 @@ class CrisisUpdate(models.Model):
             )
         finally:
             if journal_cr:
-                journal_cr.connection.autocommit = False
+                if not journal_cr.closed:
+                    # back to Odoo's transactions before the pool lends it again
+                    journal_cr.connection.autocommit = False
                 journal_cr.close()
         Mail._crisis_unlink_delivered(delivery)
         self.env["crisis.update.recipient"]._crisis_trigger_apply()
