@@ -1,5 +1,7 @@
 """Large customer updates: queued at the click, emailed by the sending jobs."""
 
+import contextlib
+
 import odoo
 from odoo import Command
 from odoo.tests import tagged
@@ -283,6 +285,25 @@ class TestBackgroundSend(CronMixinCase, CrisisCase, MockEmail):
             env["res.partner"].browse(ids["partners"]).unlink()
             cleanup_cr.commit()
 
+    @contextlib.contextmanager
+    def _two_workers(self, name):
+        """Two cron workers' transactions (real connections) on a committed
+        send named ``name``: (its ids, the first's env, the second's env); the
+        send is removed at the end."""
+        connect = odoo.sql_db.db_connect(self.env.cr.dbname)
+        ids = self._committed_send(connect, name)
+        try:
+            with connect.cursor() as cr1, connect.cursor() as cr2:
+                for cr in (cr1, cr2):
+                    cr.execute("SET lock_timeout = '5s'")
+                yield (
+                    ids,
+                    odoo.api.Environment(cr1, odoo.SUPERUSER_ID, {}),
+                    odoo.api.Environment(cr2, odoo.SUPERUSER_ID, {}),
+                )
+        finally:
+            self._remove_committed_send(connect, ids)
+
     def _assert_each_customer_once(self, cr, ids):
         cr.execute(
             "SELECT msg.res_id, COUNT(*) FROM mail_notification notif"
@@ -306,33 +327,25 @@ class TestBackgroundSend(CronMixinCase, CrisisCase, MockEmail):
         On real connections, which see only committed data: the send is
         committed first, and removed at the end.
         """
-        connect = odoo.sql_db.db_connect(self.env.cr.dbname)
-        ids = self._committed_send(connect, "Two workers")
-        try:
-            with connect.cursor() as cr1, connect.cursor() as cr2:
-                env1 = odoo.api.Environment(cr1, odoo.SUPERUSER_ID, {})
-                env2 = odoo.api.Environment(cr2, odoo.SUPERUSER_ID, {})
-                cr1.execute("SET lock_timeout = '5s'")
-                cr2.execute("SET lock_timeout = '5s'")
-                first = env1["crisis.update"]._crisis_lock_pending(5)
-                # the second worker, at the same time, skips the rows the first holds
-                second = env2["crisis.update"]._crisis_lock_pending(5)
-                self.assertEqual(len(first), 5)
-                self.assertEqual(len(second), 5)
-                self.assertFalse(set(first.ids) & set(second.ids))
-                second.update_id._crisis_send_batch(second)
-                first.update_id._crisis_send_batch(first)
-                cr2.commit()
+        with self._two_workers("Two workers") as (ids, env1, env2):
+            cr1, cr2 = env1.cr, env2.cr
+            first = env1["crisis.update"]._crisis_lock_pending(5)
+            # the second worker, at the same time, skips the rows the first holds
+            second = env2["crisis.update"]._crisis_lock_pending(5)
+            self.assertEqual(len(first), 5)
+            self.assertEqual(len(second), 5)
+            self.assertFalse(set(first.ids) & set(second.ids))
+            second.update_id._crisis_send_batch(second)
+            first.update_id._crisis_send_batch(first)
+            cr2.commit()
+            cr1.commit()
+            # then the scheduler calls them again until nothing remains
+            for _call in range(3):
+                env1["crisis.update"]._cron_send_updates(batch_size=5)
                 cr1.commit()
-                # then the scheduler calls them again until nothing remains
-                for _call in range(3):
-                    env1["crisis.update"]._cron_send_updates(batch_size=5)
-                    cr1.commit()
-                    env2["crisis.update"]._cron_send_updates(batch_size=5)
-                    cr2.commit()
-                self._assert_each_customer_once(cr1, ids)
-        finally:
-            self._remove_committed_send(connect, ids)
+                env2["crisis.update"]._cron_send_updates(batch_size=5)
+                cr2.commit()
+            self._assert_each_customer_once(cr1, ids)
 
     def test_worker_behind_another_takes_nothing_then_the_next_rows(self):
         """A sending job whose transaction began before another worker
@@ -344,35 +357,27 @@ class TestBackgroundSend(CronMixinCase, CrisisCase, MockEmail):
         access"). Seen with two cron workers on 100,000 customers: a job
         failed, with a traceback in the log, a few times per send.
         """
-        connect = odoo.sql_db.db_connect(self.env.cr.dbname)
-        ids = self._committed_send(connect, "Worker behind")
-        try:
-            with connect.cursor() as cr1, connect.cursor() as cr2:
-                env1 = odoo.api.Environment(cr1, odoo.SUPERUSER_ID, {})
-                env2 = odoo.api.Environment(cr2, odoo.SUPERUSER_ID, {})
-                cr1.execute("SET lock_timeout = '5s'")
-                cr2.execute("SET lock_timeout = '5s'")
-                # the first worker's transaction begins: its snapshot is taken
-                cr1.execute("SELECT COUNT(*) FROM crisis_update_recipient")
-                # the second worker takes the first batch, and commits it
-                second = env2["crisis.update"]._crisis_lock_pending(5)
-                second.update_id._crisis_send_batch(second)
-                cr2.commit()
-                with self.assertNoLogs("odoo.sql_db", "ERROR"):
-                    self.assertFalse(env1["crisis.update"]._crisis_lock_pending(5))
-                    # a whole turn of the job: nothing done, nothing failed
-                    env1["crisis.update"]._cron_send_updates(batch_size=5)
+        with self._two_workers("Worker behind") as (ids, env1, env2):
+            cr1, cr2 = env1.cr, env2.cr
+            # the first worker's transaction begins: its snapshot is taken
+            cr1.execute("SELECT COUNT(*) FROM crisis_update_recipient")
+            # the second worker takes the first batch, and commits it
+            second = env2["crisis.update"]._crisis_lock_pending(5)
+            second.update_id._crisis_send_batch(second)
+            cr2.commit()
+            with self.assertNoLogs("odoo.sql_db", "ERROR"):
+                self.assertFalse(env1["crisis.update"]._crisis_lock_pending(5))
+                # a whole turn of the job: nothing done, nothing failed
+                env1["crisis.update"]._cron_send_updates(batch_size=5)
+            cr1.commit()
+            first = env1["crisis.update"]._crisis_lock_pending(5)
+            self.assertEqual(len(first), 5)
+            self.assertFalse(set(first.ids) & set(second.ids))
+            cr1.rollback()
+            for _call in range(3):
+                env1["crisis.update"]._cron_send_updates(batch_size=5)
                 cr1.commit()
-                first = env1["crisis.update"]._crisis_lock_pending(5)
-                self.assertEqual(len(first), 5)
-                self.assertFalse(set(first.ids) & set(second.ids))
-                cr1.rollback()
-                for _call in range(3):
-                    env1["crisis.update"]._cron_send_updates(batch_size=5)
-                    cr1.commit()
-                self._assert_each_customer_once(cr1, ids)
-        finally:
-            self._remove_committed_send(connect, ids)
+            self._assert_each_customer_once(cr1, ids)
 
     def test_recipient_rows_are_those_create_makes(self):
         """The audience is inserted in one query: the rows are the ORM's."""
