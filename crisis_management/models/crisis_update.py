@@ -327,7 +327,7 @@ class CrisisUpdate(models.Model):
         )
 
     @api.model
-    def _crisis_lock_pending(self, limit, update_ids=None):
+    def _crisis_lock_pending(self, limit, update_ids=None, skip_conflicts=True):
         """Lock and return up to ``limit`` pending recipients, in update and id order.
 
         ``FOR UPDATE SKIP LOCKED`` on the recipients (the job engine's lock,
@@ -337,12 +337,15 @@ class CrisisUpdate(models.Model):
         first of them since this transaction began (it emailed them), none:
         PostgreSQL refuses to lock them in a repeatable read, and the job's
         next turn, in a new transaction, takes the next ones.
+
+        :param skip_conflicts: False where no other transaction can see the
+            rows (made in this one): no savepoint around the lock
         """
         return self.env["crisis.update.recipient"]._crisis_lock_due(
             self._crisis_pending_condition(update_ids),
             limit,
             order=SQL("update_id, id"),
-            skip_conflicts=True,
+            skip_conflicts=skip_conflicts,
         )
 
     @api.model
@@ -366,7 +369,10 @@ class CrisisUpdate(models.Model):
         sending jobs, which ``_crisis_send_batch`` triggered.
         """
         while True:
-            recipients = self._crisis_lock_pending(batch_size or SEND_BATCH_SIZE, self.ids)
+            # the click's own updates: their rows are this transaction's
+            recipients = self._crisis_lock_pending(
+                batch_size or SEND_BATCH_SIZE, self.ids, skip_conflicts=False
+            )
             if not recipients:
                 break
             recipients.update_id._crisis_send_batch(recipients)
